@@ -1,0 +1,19 @@
+"""The `shahr` command: one Typer app with a sub-app per domain."""
+
+from __future__ import annotations
+
+import typer
+
+from shahr.demo import demo
+from shahr.fares.cli import fare_app
+from shahr.network.cli import network_app
+
+app = typer.Typer(
+    name="shahr",
+    help="shahr: integrated transit fares, citizen participation and open data for a city.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(network_app, name="network")
+app.add_typer(fare_app, name="fare")
+app.command("demo")(demo)
