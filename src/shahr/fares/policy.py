@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from functools import cached_property
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -71,6 +72,10 @@ class Mode(_Model):
     """Medium -> rider category -> base fare."""
     missing_tap_off: MissingTapOff = MissingTapOff(rule="void_transfer")
 
+    @cached_property
+    def base_distance_m(self) -> int:
+        return km_to_m(self.base_distance_km)
+
 
 class DistanceBand(_Model):
     """One band of the distance surcharge: `step_fare` for every `step_km` or part of it, from where the
@@ -79,6 +84,14 @@ class DistanceBand(_Model):
     until_km: Decimal | None = Field(default=None, gt=0)
     step_km: Decimal = Field(gt=0)
     step_fare: CategoryAmounts
+
+    @cached_property
+    def until_m(self) -> int | None:
+        return km_to_m(self.until_km) if self.until_km is not None else None
+
+    @cached_property
+    def step_m(self) -> int:
+        return km_to_m(self.step_km)
 
 
 class TransferWindow(_Model):

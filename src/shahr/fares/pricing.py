@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from shahr.fares.load import Policy
 from shahr.fares.model import Explanation, Leg
-from shahr.fares.policy import Tariff, km_to_m
+from shahr.fares.policy import Tariff
 from shahr.fares.rules.base import base_fare
 from shahr.fares.rules.distance import surcharge
 
@@ -39,7 +39,7 @@ def price_journey(
     top = max(range(len(legs)), key=lambda i: (bases[i][0], -i))
     base_minor, time_rules = bases[top]
     total_m = sum(leg.distance.metres for leg in legs)
-    base_distance_m = max(km_to_m(tariff.modes[leg.mode].base_distance_km) for leg in legs)
+    base_distance_m = max(tariff.modes[leg.mode].base_distance_m for leg in legs)
     charged = len(legs) > 1 or tariff.modes[first.mode].charges_distance_alone
     extra, steps = (
         surcharge(total_m, base_distance_m, tariff.distance_bands, category) if charged else (0, ())
@@ -93,9 +93,7 @@ def standalone_fare(policy: Policy, tariff: Tariff, leg: Leg) -> int:
     category, medium = leg.board.rider_category, leg.board.medium
     amount, _ = base_fare(tariff, leg.mode, medium, category, policy.local_time(leg.board.time), first=True)
     if mode.charges_distance_alone:
-        extra, _ = surcharge(
-            leg.distance.metres, km_to_m(mode.base_distance_km), tariff.distance_bands, category
-        )
+        extra, _ = surcharge(leg.distance.metres, mode.base_distance_m, tariff.distance_bands, category)
         amount += extra
     return amount
 
@@ -110,7 +108,7 @@ def _free_explanation(policy: Policy, tariff: Tariff, leg: Leg) -> Explanation:
         base_fare_minor=0,
         time_rules=(),
         total_distance_m=leg.distance.metres,
-        base_distance_m=km_to_m(tariff.modes[leg.mode].base_distance_km),
+        base_distance_m=tariff.modes[leg.mode].base_distance_m,
         distance_charged=False,
         surcharge=(),
         surcharge_minor=0,

@@ -9,7 +9,7 @@ Lengths are whole metres, so no rounding happens anywhere.
 from __future__ import annotations
 
 from shahr.fares.model import SurchargeStep
-from shahr.fares.policy import DistanceBand, km_to_m
+from shahr.fares.policy import DistanceBand
 
 
 def surcharge(
@@ -19,14 +19,14 @@ def surcharge(
     steps: list[SurchargeStep] = []
     start = base_distance_m
     for band in bands:
-        end = km_to_m(band.until_km) if band.until_km is not None else None
+        end = band.until_m
         if end is not None and end <= start:
             continue
         reach = total_m if end is None else min(total_m, end)
         covered = reach - start
         if covered <= 0:
             break
-        step_m = km_to_m(band.step_km)
+        step_m = band.step_m
         count = -(-covered // step_m)
         steps.append(SurchargeStep(start, reach, step_m, count, band.step_fare[category]))
         if end is None:
