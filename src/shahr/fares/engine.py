@@ -20,9 +20,9 @@ from shahr.fares.model import Anomaly, AnomalyCode, ExitStatus, Journey, Leg, Ta
 from shahr.fares.network import FareNetwork
 from shahr.fares.policy import Tariff
 from shahr.fares.pricing import price_journey
+from shahr.fares.resolve import ResolvedTap, resolve_tap
 from shahr.fares.rules.base import is_free
 from shahr.fares.rules.missing_tap_off import close_without_tap_off
-from shahr.fares.rules.modes import mode_for_route
 from shahr.fares.rules.transfer import is_reentry, transfer_refusal
 from shahr.network.model import Distance
 
@@ -73,14 +73,6 @@ class Rating:
         return sum(j.fare_minor for j in self.journeys)
 
 
-@dataclass(frozen=True, slots=True)
-class _Resolved:
-    mode: str
-    route_id: str | None
-    route_key: str
-    agency_id: str | None
-
-
 class FareEngine:
     def __init__(self, policy: Policy, network: FareNetwork) -> None:
         self.policy = policy
@@ -109,7 +101,7 @@ class FareEngine:
         checked = self._precheck(state, tap)
         if isinstance(checked, Anomaly):
             return Step(0, state, (), (checked,))
-        resolved = self._resolve(checked, tap)
+        resolved = resolve_tap(checked, self.network, tap, self.policy.id)
         if isinstance(resolved, Anomaly):
             return Step(0, state, (), (resolved,))
         if tap.kind is TapKind.ON:
@@ -129,7 +121,7 @@ class FareEngine:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _tap_on(self, state: CardState, tap: Tap, tariff: Tariff, r: _Resolved) -> Step:
+    def _tap_on(self, state: CardState, tap: Tap, tariff: Tariff, r: ResolvedTap) -> Step:
         journey = state.journey
         anomalies: tuple[Anomaly, ...] = ()
         closed: tuple[Journey, ...] = ()
@@ -171,7 +163,7 @@ class FareEngine:
         new_state = CardState(replace(opened, charged_minor=first), tap)
         return Step(charge + first, new_state, closed, anomalies)
 
-    def _tap_off(self, state: CardState, tap: Tap, tariff: Tariff, r: _Resolved) -> Step:
+    def _tap_off(self, state: CardState, tap: Tap, tariff: Tariff, r: ResolvedTap) -> Step:
         journey = state.journey
         if (
             journey is not None
@@ -201,7 +193,7 @@ class FareEngine:
             )
         return self._orphan_tap_off(state, tap, tariff, r)
 
-    def _orphan_tap_off(self, state: CardState, tap: Tap, tariff: Tariff, r: _Resolved) -> Step:
+    def _orphan_tap_off(self, state: CardState, tap: Tap, tariff: Tariff, r: ResolvedTap) -> Step:
         """A tap-off with no tap-on before it on that vehicle: charged as the policy says."""
         journey, anomalies = (
             state.journey,
@@ -256,45 +248,6 @@ class FareEngine:
             return Anomaly(AnomalyCode.DUPLICATE_TAP, tap, f"same tap again within {window} s")
         return tariff
 
-    def _resolve(self, tariff: Tariff, tap: Tap) -> _Resolved | Anomaly:
-        if tap.rider_category not in tariff.rider_categories:
-            return Anomaly(
-                AnomalyCode.UNKNOWN_CATEGORY,
-                tap,
-                f"rider category {tap.rider_category!r} is not in policy {self.policy.id}",
-            )
-        if tap.medium not in tariff.media:
-            return Anomaly(
-                AnomalyCode.UNKNOWN_MEDIUM,
-                tap,
-                f"fare medium {tap.medium!r} is not in policy {self.policy.id}",
-            )
-        if not self.network.has_stop(tap.stop_id) and tariff.anomalies.unknown_stop == "reject":
-            return Anomaly(AnomalyCode.UNKNOWN_STOP, tap, f"unknown stop_id {tap.stop_id!r}")
-        route = self.network.find_route(tap.route_id) if tap.route_id is not None else None
-        if tap.route_id is not None and route is None:
-            return Anomaly(AnomalyCode.UNKNOWN_ROUTE, tap, f"unknown route_id {tap.route_id!r}")
-        if route is None and tap.mode is None:
-            at_stop = self.network.routes_at_stop(tap.stop_id)
-            if not at_stop:
-                return Anomaly(
-                    AnomalyCode.UNKNOWN_ROUTE,
-                    tap,
-                    f"no route_id on the tap and no route serves stop {tap.stop_id!r}",
-                )
-            route = at_stop[0]
-        mode_id = tap.mode if tap.mode is not None else mode_for_route(tariff.mode_mapping, route)  # type: ignore[arg-type]
-        if mode_id not in tariff.modes:
-            return Anomaly(
-                AnomalyCode.UNKNOWN_MODE,
-                tap,
-                f"fare mode {mode_id!r} is not in policy {self.policy.id}",
-            )
-        route_id = route.route_id if route is not None else tap.route_id
-        scope = tariff.modes[mode_id].route_scope
-        key = f"mode:{mode_id}" if scope == "mode" or route_id is None else route_id
-        return _Resolved(mode_id, route_id, key, route.agency_id if route is not None else None)
-
     def _refusal(self, journey: OpenJourney, tap: Tap, leg: Leg) -> tuple[str | None, bool]:
         if leg.free:
             return "free ride", False
@@ -344,7 +297,7 @@ class FareEngine:
         )
 
     @staticmethod
-    def _same_vehicle(leg: Leg, r: _Resolved) -> bool:
+    def _same_vehicle(leg: Leg, r: ResolvedTap) -> bool:
         return leg.mode == r.mode and leg.route_key == r.route_key
 
     def _rise(self, journey: OpenJourney) -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
