@@ -14,6 +14,15 @@ DistanceMethod = Literal[
     "assumed",  # not ridden as far as anyone knows: a missing tap-off charged by the policy's rule
 ]
 
+AlongRouteMethod = Literal["shape_dist_traveled", "shape_projection", "straight_lines"]
+"""The ways to measure a ride along one trip, in the order tried when none is asked for."""
+
+ALONG_ROUTE_METHODS: tuple[AlongRouteMethod, ...] = (
+    "shape_dist_traveled",
+    "shape_projection",
+    "straight_lines",
+)
+
 # GTFS route_type values (basic and the extended groups' base codes) that run behind gates.
 RAIL_ROUTE_TYPES = frozenset({0, 1, 2, 12})
 
