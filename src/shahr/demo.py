@@ -3,6 +3,7 @@ distance fare, every fare computed by the engine from taps on the real (illustra
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -55,7 +56,9 @@ JOURNEYS = (
             DemoRide(None, "st_tabarsi", "07:42", "st_shariati", "08:05"),
         ),
     ),
-    DemoJourney("Pilgrim: airport to Haram by BRT", (DemoRide("BRT1", "b_airport", "10:00", "b_haram", "10:40"),)),
+    DemoJourney(
+        "Pilgrim: airport to Haram by BRT", (DemoRide("BRT1", "b_airport", "10:00", "b_haram", "10:40"),)
+    ),
     DemoJourney(
         "Feeder, metro, trunk bus",
         (
@@ -64,7 +67,9 @@ JOURNEYS = (
             DemoRide("T01", "b_shariati", "08:12", "b_haram", "08:25"),
         ),
     ),
-    DemoJourney("Early bird on the metro", (DemoRide(None, "st_vakilabad", "06:05", "st_shariati", "06:40"),)),
+    DemoJourney(
+        "Early bird on the metro", (DemoRide(None, "st_vakilabad", "06:05", "st_shariati", "06:40"),)
+    ),
     DemoJourney(
         "Student: bus then BRT",
         (
@@ -89,7 +94,9 @@ def journey_taps(journey: DemoJourney, day: date = DEMO_DAY) -> list[Tap]:
     for ride in journey.rides:
         for kind, stop, clock in ((TapKind.ON, ride.board, ride.on), (TapKind.OFF, ride.alight, ride.off)):
             moment = datetime.combine(day, time.fromisoformat(clock), tzinfo=TEHRAN)
-            taps.append(Tap(kind, moment, stop, ride.route, rider_category=journey.rider, tap_id=f"{stop}@{clock}"))
+            taps.append(
+                Tap(kind, moment, stop, ride.route, rider_category=journey.rider, tap_id=f"{stop}@{clock}")
+            )
     return taps
 
 
@@ -107,7 +114,7 @@ def demo(
     feed: Annotated[Path, typer.Option(help="GTFS feed to ride on.")] = Path("data/mashhad-demo.zip"),
 ) -> None:
     """Ten demo journeys in Mashhad: today's flat fare beside the proposed distance fare."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     try:
         rows = compare(feed)
     except ShahrError as exc:
@@ -132,5 +139,9 @@ def demo(
     console.print(table)
     flat_total = sum(f.total_minor for _, f, _ in rows)
     dist_total = sum(d.total_minor for _, _, d in rows)
-    console.print(f"Total: flat {flat_total:,} rials, distance {dist_total:,} rials ({dist_total - flat_total:+,}).")
-    console.print("Explain one: shahr fare quote --policy mashhad-distance --leg metro,12,08:00,08:25 --date 2025-10-05")
+    console.print(
+        f"Total: flat {flat_total:,} rials, distance {dist_total:,} rials ({dist_total - flat_total:+,})."
+    )
+    console.print(
+        "One fare explained: .venv/bin/shahr fare quote --policy mashhad-distance --leg metro,12,08:00,08:25"
+    )

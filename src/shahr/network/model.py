@@ -26,6 +26,35 @@ ALONG_ROUTE_METHODS: tuple[AlongRouteMethod, ...] = (
 # GTFS route_type values (basic and the extended groups' base codes) that run behind gates.
 RAIL_ROUTE_TYPES = frozenset({0, 1, 2, 12})
 
+# GTFS extended route types (100-1799) grouped onto the basic type a policy or the rail graph knows.
+_EXTENDED_TO_BASIC = {
+    1: 2,  # 100-199 railway service
+    2: 3,  # 200-299 coach service
+    4: 1,  # 400-499 urban railway (405 monorail: below)
+    7: 3,  # 700-799 bus service
+    8: 11,  # 800-899 trolleybus
+    9: 0,  # 900-999 tram
+    10: 4,  # 1000-1099 water transport
+    12: 4,  # 1200-1299 ferry
+    13: 6,  # 1300-1399 aerial lift
+    14: 7,  # 1400-1499 funicular
+}
+_MONORAIL = 405
+
+
+def basic_route_type(route_type: int) -> int:
+    """The basic GTFS route_type for an extended one (700 -> 3, 405 -> 12); basic types as they are."""
+    if route_type < 100:
+        return route_type
+    if route_type == _MONORAIL:
+        return 12
+    return _EXTENDED_TO_BASIC.get(route_type // 100, route_type)
+
+
+def is_rail_route_type(route_type: int) -> bool:
+    """Whether a route runs on rails (behind gates), extended types included."""
+    return basic_route_type(route_type) in RAIL_ROUTE_TYPES
+
 
 @dataclass(frozen=True, slots=True)
 class RouteInfo:
