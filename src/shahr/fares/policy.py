@@ -208,6 +208,9 @@ class Tariff(_Model):
     free_rides: tuple[FreeRide, ...] = ()
     mode_mapping: ModeMapping
     anomalies: Anomalies = Anomalies()
+    apportionment: Literal["standalone_base", "distance"] = "standalone_base"
+    """How clearing splits a journey's fare between its legs' operators: in proportion to each leg's own
+    base fare (as a first boarding), or to the distance ridden on it (passenger-km)."""
 
     @model_validator(mode="after")
     def _references_exist(self) -> Tariff:
