@@ -23,6 +23,7 @@ from shahr.fares.pricing import price_journey
 from shahr.fares.resolve import ResolvedTap, resolve_tap
 from shahr.fares.rules.base import is_free
 from shahr.fares.rules.missing_tap_off import close_without_tap_off
+from shahr.fares.rules.ridden import ridden_distance
 from shahr.fares.rules.transfer import is_reentry, transfer_refusal
 from shahr.network.model import Distance
 
@@ -172,7 +173,10 @@ class FareEngine:
         ):
             last = journey.legs[-1]
             try:
-                distance = self._distance(journey.tariff, last, tap.stop_id)
+                distance = ridden_distance(
+                    self.network, journey.tariff.modes[last.mode], last.board.stop_id, tap.stop_id,
+                    last.route_id, last.board.trip_id,
+                )  # fmt: skip
             except NetworkError as exc:
                 anomaly = Anomaly(AnomalyCode.EXIT_NOT_ON_ROUTE, tap, str(exc))
                 settled, missing = self._settle_missing(journey, None)
@@ -284,17 +288,6 @@ class FareEngine:
             f"no tap-off; charged by rule {rule} ({settled.exit_status.value})",
         )
         return replace(journey, legs=(*journey.legs[:-1], settled)), (anomaly,)
-
-    def _distance(self, tariff: Tariff, leg: Leg, exit_stop: str) -> Distance:
-        if not self.network.has_stop(exit_stop) or not self.network.has_stop(leg.board.stop_id):
-            return Distance(0, "assumed", (leg.board.stop_id, exit_stop))
-        if tariff.modes[leg.mode].distance == "network":
-            return self.network.rail_distance(leg.board.stop_id, exit_stop)
-        if leg.route_id is None:
-            raise NetworkError(f"leg from {leg.board.stop_id!r} has no route to measure along")
-        return self.network.route_distance(
-            leg.board.stop_id, exit_stop, route_id=leg.route_id, trip_id=leg.board.trip_id
-        )
 
     @staticmethod
     def _same_vehicle(leg: Leg, r: ResolvedTap) -> bool:

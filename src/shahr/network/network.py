@@ -76,6 +76,12 @@ class Network:
     def find_route(self, route_id: str) -> RouteInfo | None:
         return self._routes.get(route_id)
 
+    def representative_trip(self, trip_id: str) -> str:
+        """The first trip of the trip's pattern: every trip of a pattern rides the same distances, so
+        settlement asks about one trip per pattern. An unknown trip is returned as it is."""
+        pattern = self._patterns.by_trip.get(trip_id)
+        return pattern.trip_ids[0] if pattern is not None else trip_id
+
     def routes_at_stop(self, stop_id: str) -> tuple[RouteInfo, ...]:
         """Routes with a trip stopping at the stop or at any stop of its station, by route_id."""
         return self._at_station.get(self._stops.station_of(stop_id), ())

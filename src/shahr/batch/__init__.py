@@ -1,0 +1,1 @@
+"""A whole day of taps at once: generation (simulate), columnar settlement, local and Dask runners."""
