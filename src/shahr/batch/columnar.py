@@ -11,25 +11,25 @@ held to the engine by the differential test) and from the engine's own functions
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
-from shahr.batch.encode import CODES, EncodedTaps, code_of, encode, no_tariff_detail
+from shahr.batch.dedupe import first_copies
+from shahr.batch.encode import CODES, I64, EncodedTaps, code_of, encode, late_uploads, no_tariff_detail
 from shahr.batch.settle import (
     JOURNEYS_SCHEMA,
     LEGS_SCHEMA,
     TAP_ORDER,
     TAPS_COLUMNS,
     SettledDay,
-    _late_uploads,
     _quarantine,
     _shares,
     check_taps,
-    drop_reuploads,
 )
 from shahr.errors import NetworkError
 from shahr.fares.compiled.pricing import standalone_bases
@@ -43,14 +43,19 @@ from shahr.fares.rules.ridden import ridden_distance
 from shahr.network.model import Distance
 
 STATUSES = [s.value for s in ExitStatus]
-_EPOCH = date(1970, 1, 1)
 _ANY_TIME = datetime(2000, 1, 1).astimezone()
 
 
 def settle_compiled(taps: pl.DataFrame, policy: Policy, network: FareNetwork) -> SettledDay:
     """Settle a day of taps (TAPS_SCHEMA columns); exactly `settle_reference`'s answer, faster."""
     check_taps(taps)
-    distinct = drop_reuploads(taps).select(list(TAPS_COLUMNS)).sort(TAP_ORDER, maintain_order=True)
+    ordered = taps.select(list(TAPS_COLUMNS)).with_row_index("file_row").sort(TAP_ORDER, maintain_order=True)
+    cards = ordered["card_id"].to_numpy()
+    keep = first_copies(
+        _card_starts(cards), ordered["device_id"].to_numpy().astype(np.int64), ordered["seq"].to_numpy(),
+        ordered["file_row"].to_numpy().astype(np.int64),
+    )  # fmt: skip
+    distinct = ordered.filter(pl.Series(keep)).drop("file_row")
     tables, codes = compile_policy(policy)
     enc = encode(distinct, policy, network, codes)
     status, pair, next_on = pair_taps(
@@ -58,7 +63,7 @@ def settle_compiled(taps: pl.DataFrame, policy: Policy, network: FareNetwork) ->
         enc.route_key, tables.duplicate_ms, code_of(AnomalyCode.NO_TARIFF),
         code_of(AnomalyCode.DUPLICATE_TAP),
     )  # fmt: skip
-    ridden = _measure(distinct, policy, network, tables, codes, enc, status, pair, next_on)
+    ridden = _measure(policy, network, tables, codes, enc, status, pair, next_on)
     legs, journeys, counts = build_journeys(
         tables, enc.card_start, enc.kind_on, enc.t_ms, enc.local_ms, enc.version, status, pair, enc.mode,
         enc.medium, enc.cat, enc.route_key, enc.station, ridden.dist, ridden.status, ridden.exit_bad,
@@ -86,7 +91,7 @@ def settle_compiled(taps: pl.DataFrame, policy: Policy, network: FareNetwork) ->
         "journeys": len(journeys_frame),
         "legs": len(legs_frame),
         "legs_without_tap_off": legs_frame["alight_at"].null_count(),
-        "late_uploads": _late_uploads(distinct, policy),
+        "late_uploads": late_uploads(distinct, enc, policy),
         "quarantined": len(quarantine),
         "revenue": int(journeys_frame["fare"].sum()),
         **{f"anomaly.{code.value}": n for code, n in anomalies.items()},
@@ -94,69 +99,138 @@ def settle_compiled(taps: pl.DataFrame, policy: Policy, network: FareNetwork) ->
     return SettledDay(legs_frame, journeys_frame, shares, quarantine, summary)
 
 
-class _Ridden:
-    """Per tap-on: the leg's distance, status, method and exit once closed; `exit_bad` when its
-    tap-off does not follow it on the route."""
+METHODS = ["shape_dist_traveled", "shape_projection", "straight_lines", "rail_network", "given", "assumed"]
+_MEASURE, _SETTLE, _NOT_EXPECTED = 0, 1, 2
 
-    def __init__(self, n: int) -> None:
-        self.dist = np.zeros(n, np.int64)
-        self.status = np.full(n, NOT_EXPECTED, np.int64)
-        self.exit_bad = np.zeros(n, np.bool_)
-        self.method: dict[int, str] = {}
-        self.exit: dict[int, str | None] = {}
+
+@dataclass(frozen=True)
+class _Ridden:
+    """Per tap-on row: the leg's distance, status, method and exit stop once closed; `exit_bad` when its
+    tap-off does not follow it on the route. `exit_stops` extends the taps' stop codes with inferred exits."""
+
+    dist: I64
+    status: I64
+    exit_bad: npt.NDArray[np.bool_]
+    method: I64
+    exit: I64
+    exit_stops: list[str]
 
 
 def _measure(
-    taps: pl.DataFrame, policy: Policy, network: FareNetwork, tables: PolicyTables, codes: Codes,
-    enc: EncodedTaps, status: Any, pair: Any, next_on: Any,
+    policy: Policy, network: FareNetwork, tables: PolicyTables, codes: Codes, enc: EncodedTaps,
+    status: I64, pair: I64, next_on: I64,
 ) -> _Ridden:  # fmt: skip
-    """Distances of paired legs and settlements of unpaired ones, one network question per distinct leg."""
-    trips = taps["trip_id"].to_list()
-    rep = (
-        {t: network.representative_trip(t) for t in set(trips) if t is not None}
-        if hasattr(network, "representative_trip")
-        else {}
-    )
-    out = _Ridden(len(enc.t_ms))
-    on_rows = np.flatnonzero(enc.kind_on & (status == 0))
-    measured: dict[tuple[Any, ...], Distance | None] = {}
-    settled: dict[tuple[Any, ...], Leg] = {}
-    for b in on_rows.tolist():
-        v = int(enc.version[b])
-        mode_id = codes.modes[enc.mode[b]]
+    """Distances of paired legs and settlements of unpaired ones: one network question per distinct leg."""
+    n = len(enc.t_ms)
+    on = np.flatnonzero(enc.kind_on & (status == 0))
+    paired, following = pair[on], next_on[on]
+    rule_none = tables.missing_rule[enc.version[on], enc.mode[on]] == 0
+    question = np.where(paired >= 0, _MEASURE, np.where(rule_none, _NOT_EXPECTED, _SETTLE))
+    other = np.where(paired >= 0, enc.stop[paired], np.where(following >= 0, enc.stop[following], -1))
+    representative = getattr(network, "representative_trip", None)
+    trip_ids = [representative(t) for t in enc.trip_ids] if representative else enc.trip_ids
+    rep_codes = {t: i for i, t in enumerate(dict.fromkeys(trip_ids))}
+    rep_trip = np.array([rep_codes[t] for t in trip_ids] + [-1], np.int64)[enc.trip[on]]
+    reps = list(rep_codes)
+    keys = ["question", "version", "mode", "board", "other", "route", "trip"]
+    asked = pl.DataFrame(
+        {"question": question, "version": enc.version[on], "mode": enc.mode[on], "board": enc.stop[on],
+         "other": np.where(question == _NOT_EXPECTED, -1, other), "route": enc.route[on], "trip": rep_trip}
+    )  # fmt: skip
+    exit_stops = list(enc.stop_ids)
+    stop_code = {s: i for i, s in enumerate(exit_stops)}
+    answers = []
+    for q, v, m, board, other_stop, route, trip in asked.unique(keys).iter_rows():
+        mode_id = codes.modes[m]
         mode = policy.versions[v].modes[mode_id]
-        board_stop, route_id, trip = enc.stop_ids[enc.stop[b]], enc.route_id[b], trips[b]
-        trip = rep.get(trip, trip) if trip is not None else None
-        a = int(pair[b])
-        if a >= 0:
-            exit_stop = enc.stop_ids[enc.stop[a]]
-            key = (v, mode_id, board_stop, exit_stop, route_id, trip)
-            if key not in measured:
-                try:
-                    measured[key] = ridden_distance(network, mode, board_stop, exit_stop, route_id, trip)
-                except NetworkError:
-                    measured[key] = None
-            distance = measured[key]
-            if distance is not None:
-                out.dist[b], out.status[b] = distance.metres, TAPPED
-                out.method[b], out.exit[b] = distance.method, exit_stop
-                continue
-            out.exit_bad[b] = True
-        elif tables.missing_rule[v, enc.mode[b]] == 0:
-            out.method[b], out.exit[b] = "assumed", None
+        board_id = enc.stop_ids[board]
+        route_id = enc.route_ids[route] if route >= 0 else None
+        trip_id = reps[trip] if trip >= 0 else None
+        if q == _NOT_EXPECTED:
+            answers.append(
+                (
+                    q,
+                    v,
+                    m,
+                    board,
+                    other_stop,
+                    route,
+                    trip,
+                    0,
+                    NOT_EXPECTED,
+                    METHODS.index("assumed"),
+                    -1,
+                    False,
+                )
+            )
             continue
-        n = int(next_on[b]) if a < 0 else -1
-        next_stop = enc.stop_ids[enc.stop[n]] if n >= 0 else None
-        key = (v, mode_id, board_stop, route_id, trip, next_stop)
-        if key not in settled:
-            board = Tap(TapKind.ON, _ANY_TIME, board_stop, route_id, trip)
-            leg = Leg(mode_id, route_id, "", board, None, None, Distance(0, "assumed"), ExitStatus.MISSING)
-            next_tap = replace(board, stop_id=next_stop) if next_stop is not None else None
-            settled[key] = close_without_tap_off(leg, mode, network, next_tap)
-        leg = settled[key]
-        out.dist[b], out.status[b] = leg.distance.metres, STATUSES.index(leg.exit_status.value)
-        out.method[b], out.exit[b] = leg.distance.method, leg.exit_stop_id
+        bad = False
+        if q == _MEASURE:
+            try:
+                d = ridden_distance(network, mode, board_id, enc.stop_ids[other_stop], route_id, trip_id)
+                answers.append(
+                    (
+                        q,
+                        v,
+                        m,
+                        board,
+                        other_stop,
+                        route,
+                        trip,
+                        d.metres,
+                        TAPPED,
+                        METHODS.index(d.method),
+                        other_stop,
+                        False,
+                    )
+                )
+                continue
+            except NetworkError:
+                bad = True
+        tap = Tap(TapKind.ON, _ANY_TIME, board_id, route_id, trip_id)
+        leg = Leg(mode_id, route_id, "", tap, None, None, Distance(0, "assumed"), ExitStatus.MISSING)
+        next_tap = (
+            replace(tap, stop_id=enc.stop_ids[other_stop]) if q == _SETTLE and other_stop >= 0 else None
+        )
+        done = close_without_tap_off(leg, mode, network, next_tap)
+        exit_code = (
+            -1 if done.exit_stop_id is None else stop_code.setdefault(done.exit_stop_id, len(stop_code))
+        )
+        status_code = STATUSES.index(done.exit_status.value)
+        method_code = METHODS.index(done.distance.method)
+        answer = (done.distance.metres, status_code, method_code, exit_code, bad)
+        answers.append((q, v, m, board, other_stop, route, trip, *answer))
+    exit_stops = list(stop_code)
+    schema = dict.fromkeys(keys, pl.Int64) | {
+        "dist": pl.Int64, "status": pl.Int64, "method": pl.Int64, "exit": pl.Int64, "bad": pl.Boolean,
+    }  # fmt: skip
+    answered = asked.join(
+        pl.DataFrame(answers, schema=schema, orient="row"), on=keys, how="left", maintain_order="left"
+    )
+    out = _Ridden(
+        dist=np.zeros(n, np.int64),
+        status=np.full(n, NOT_EXPECTED, np.int64),
+        exit_bad=np.zeros(n, np.bool_),
+        method=np.full(n, METHODS.index("assumed"), np.int64),
+        exit=np.full(n, -1, np.int64),
+        exit_stops=exit_stops,
+    )
+    out.dist[on] = answered["dist"].to_numpy()
+    out.status[on] = answered["status"].to_numpy()
+    out.exit_bad[on] = answered["bad"].to_numpy()
+    out.method[on] = answered["method"].to_numpy()
+    out.exit[on] = answered["exit"].to_numpy()
     return out
+
+
+def _where(mask: npt.NDArray[np.bool_], values: pl.Series) -> pl.Series:
+    """The values where the mask holds, null elsewhere."""
+    return pl.select(pl.when(pl.Series(mask)).then(values)).to_series()
+
+
+def _strings(values: list[str]) -> pl.Series:
+    """Values to gather by code, with code -1 giving null."""
+    return pl.Series([*values, None], dtype=pl.String)
 
 
 def _legs_frame(
@@ -164,33 +238,24 @@ def _legs_frame(
 ) -> pl.DataFrame:
     board, alight = legs.board, legs.alight
     penalty = board == alight
-    card_ids = taps["card_id"].to_numpy()
-    tapped = taps["tapped_at"]
-    method = [
-        ("assumed" if p else ridden.method.get(b, "assumed"))
-        for b, p in zip(board.tolist(), penalty.tolist(), strict=True)
-    ]
-    exits = [
-        (enc.stop_ids[enc.stop[b]] if p else ridden.exit.get(b))
-        for b, p in zip(board.tolist(), penalty.tolist(), strict=True)
-    ]
+    exit_code = np.where(penalty, enc.stop[board], ridden.exit[board])
+    method = np.where(penalty, METHODS.index("assumed"), ridden.method[board])
+    operator = _strings(enc.agency_ids).gather(enc.agency[board]).fill_null("unknown")
     frame = pl.DataFrame(
         {
-            "card_id": card_ids[board],
+            "card_id": taps["card_id"].gather(board),
             "journey_seq": journeys.seq[legs.journey],
             "leg_seq": np.arange(len(board)) - journeys.first_leg[legs.journey],
-            "mode": np.array(codes.modes, dtype=object)[legs.mode] if len(board) else [],
-            "route_id": [enc.route_id[b] for b in board.tolist()],
-            "operator": [enc.agency[b] or "unknown" for b in board.tolist()],
-            "board_stop": [enc.stop_ids[s] for s in enc.stop[board].tolist()],
-            "board_at": tapped.gather(board),
-            "alight_stop": exits,
-            "alight_at": tapped.gather(np.where(alight >= 0, alight, 0)).set(pl.Series(alight < 0), None)
-            if len(board)
-            else tapped.clear(),
+            "mode": _strings(list(codes.modes)).gather(legs.mode),
+            "route_id": _strings(enc.route_ids).gather(enc.route[board]),
+            "operator": operator,
+            "board_stop": taps["stop_id"].gather(board),
+            "board_at": taps["tapped_at"].gather(board),
+            "alight_stop": _strings(ridden.exit_stops).gather(exit_code),
+            "alight_at": _where(alight >= 0, taps["tapped_at"].gather(alight)),
             "distance_m": legs.dist,
-            "distance_method": method,
-            "exit_status": [STATUSES[s] for s in legs.status.tolist()],
+            "distance_method": _strings(METHODS).gather(method),
+            "exit_status": _strings(STATUSES).gather(legs.status),
             "free": legs.free,
         }
     )
@@ -205,44 +270,67 @@ def _journeys_frame(
     n = len(first_row)
     distance = np.add.reduceat(legs.dist, journeys.first_leg) if n else np.zeros(0, np.int64)
     free = legs.free[journeys.first_leg]
-    missing_codes = [""] * n
-    for j, status, alight in zip(
-        legs.journey.tolist(), legs.status.tolist(), legs.alight.tolist(), strict=True
-    ):
-        if alight < 0 and status != NOT_EXPECTED:
-            missing_codes[j] += f",missing_tap_off:{STATUSES[status]}"
-    rules = []
-    for j in range(n):
-        if free[j]:
-            rules.append("free_ride")
-            continue
-        v = int(journeys.version[j])
-        parts = ["transfer"] if journeys.n_legs[j] > 1 else []
-        parts += [rid for r, rid in enumerate(codes.rule_ids[v]) if journeys.rule_mask[j] >> r & 1]
-        parts += ["distance"] if journeys.surcharge[j] else []
-        parts += ["cap"] if journeys.capped[j] else []
-        rules.append(",".join(parts) + missing_codes[j] if parts else missing_codes[j].lstrip(","))
-    days = enc.service_day[first_row]
+    missing = (
+        legs_frame.select(
+            pl.Series("journey", legs.journey),
+            pl.when(pl.col("alight_at").is_null() & (pl.col("exit_status") != "not_expected"))
+            .then(pl.lit(",missing_tap_off:") + pl.col("exit_status"))
+            .otherwise(pl.lit(""))
+            .alias("missing"),
+        )
+        .group_by("journey", maintain_order=True)
+        .agg(pl.col("missing").str.join(""))["missing"]
+    )
+    kinds = pl.DataFrame(
+        {
+            "free": free,
+            "transfer": journeys.n_legs > 1,
+            "mask": journeys.rule_mask,
+            "version": journeys.version,
+            "distance": journeys.surcharge > 0,
+            "cap": journeys.capped,
+        }
+    )
+    distinct_kinds = kinds.unique()
+    named = distinct_kinds.with_columns(
+        rules=pl.Series([_rules(codes, *row) for row in distinct_kinds.iter_rows()], dtype=pl.String)
+    )
+    rules = kinds.join(named, on=kinds.columns, how="left", maintain_order="left")["rules"]
+    days = pl.Series(enc.service_day[first_row]).cast(pl.Int32).cast(pl.Date)
+    effective = pl.Series([v.effective_from for v in policy.versions], dtype=pl.Date)
     frame = pl.DataFrame(
         {
-            "card_id": taps["card_id"].to_numpy()[first_row],
+            "card_id": taps["card_id"].gather(first_row),
             "journey_seq": journeys.seq,
-            "service_date": [_EPOCH + timedelta(days=int(d)) for d in days.tolist()],
+            "service_date": days,
             "start": taps["tapped_at"].gather(first_row),
             "legs": journeys.n_legs,
             "distance_m": distance,
             "fare": journeys.fare,
-            "rider_category": [codes.categories[c] for c in enc.cat[first_row].tolist()],
-            "medium": [codes.media[m] for m in enc.medium[first_row].tolist()],
-            "base_mode": [codes.modes[m] for m in legs.mode[journeys.top_leg].tolist()],
+            "rider_category": taps["rider_category"].gather(first_row),
+            "medium": taps["medium"].gather(first_row),
+            "base_mode": _strings(list(codes.modes)).gather(legs.mode[journeys.top_leg]),
             "base_fare": journeys.base,
             "surcharge": journeys.surcharge,
             "capped": journeys.capped,
-            "codes": rules,
-            "policy_version": [policy.versions[v].effective_from for v in journeys.version.tolist()],
+            "codes": (rules + _where(~free, missing).fill_null("")).str.strip_chars_start(","),
+            "policy_version": effective.gather(journeys.version),
         }
     )
     return frame.cast(JOURNEYS_SCHEMA)  # type: ignore[arg-type]
+
+
+def _rules(
+    codes: Codes, free: bool, transfer: bool, mask: int, version: int, distance: bool, cap: bool
+) -> str:
+    """`Explanation.rules` before the missing tap-off codes, in `price_journey`'s order."""
+    if free:
+        return "free_ride"
+    parts = ["transfer"] if transfer else []
+    parts += [rule for r, rule in enumerate(codes.rule_ids[version]) if mask >> r & 1]
+    parts += ["distance"] if distance else []
+    parts += ["cap"] if cap else []
+    return ",".join(parts)
 
 
 def _refused_rows(
@@ -261,3 +349,9 @@ def _refused_rows(
             detail = enc.refusal_detail[r]
         rows.append((r, CODES[code - 1].value, detail))
     return rows
+
+
+def _card_starts(cards: I64) -> I64:
+    starts = np.flatnonzero(np.r_[True, cards[1:] != cards[:-1]]) if len(cards) else np.zeros(0, np.int64)
+    bounds: I64 = np.r_[starts, len(cards)].astype(np.int64)
+    return bounds

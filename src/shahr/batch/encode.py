@@ -6,7 +6,7 @@ are the engine's own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ I64 = npt.NDArray[np.int64]
 CODES = list(AnomalyCode)
 """A refusal's code in the scans is its index here plus one; 0 means accepted."""
 _ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # resolution does not depend on the time
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 def code_of(anomaly: AnomalyCode) -> int:
@@ -46,10 +47,14 @@ class EncodedTaps:
     refusal: I64  # 0, or the code of the anomaly that refuses the tap
     mode: I64
     route_key: I64
-    route_id: list[str | None]  # per row: the resolved route
-    agency: list[str | None]
+    route: I64  # codes into `route_ids` of the resolved route, -1 when none
+    agency: I64  # codes into `agency_ids`, -1 when none
+    trip: I64  # codes into `trip_ids` of the tap's trip, -1 when null
     refusal_detail: dict[int, str]  # row -> message, for refused rows
     stop_ids: list[str]
+    route_ids: list[str]
+    agency_ids: list[str]
+    trip_ids: list[str]
 
 
 def _codes(series: pl.Series) -> tuple[I64, list[str]]:
@@ -104,6 +109,9 @@ def encode(taps: pl.DataFrame, policy: Policy, network: FareNetwork, codes: Code
     keys = ["version", "rider_category", "medium", "stop_id", "route_id"]
     combo = combos.join(resolved, on=keys, how="left", nulls_equal=True, maintain_order="left")
     refused = combo.filter(pl.col("refusal") > 0)
+    route, route_ids = _codes(combo["resolved_route"])
+    agency, agency_ids = _codes(combo["agency"])
+    trip, trip_ids = _codes(taps["trip_id"])
     return EncodedTaps(
         card_start=card_start,
         kind_on=(taps["kind"] == "on").to_numpy(),
@@ -119,10 +127,14 @@ def encode(taps: pl.DataFrame, policy: Policy, network: FareNetwork, codes: Code
         refusal=combo["refusal"].to_numpy().astype(np.int64),
         mode=combo["mode"].to_numpy().astype(np.int64),
         route_key=combo["route_key"].to_numpy().astype(np.int64),
-        route_id=combo["resolved_route"].to_list(),
-        agency=combo["agency"].to_list(),
+        route=route,
+        agency=agency,
+        trip=trip,
         refusal_detail=dict(zip(refused["row"].to_list(), refused["detail"].to_list(), strict=True)),
         stop_ids=stop_ids,
+        route_ids=route_ids,
+        agency_ids=agency_ids,
+        trip_ids=trip_ids,
     )
 
 
@@ -168,3 +180,19 @@ def no_tariff_detail(policy: Policy, service_day: int) -> str:
     except PolicyError as exc:
         return str(exc)
     return ""
+
+
+def late_uploads(taps: pl.DataFrame, enc: EncodedTaps, policy: Policy) -> int:
+    """Taps uploaded after their service day ended (the next day's service_day_start, local time)."""
+    days = np.unique(enc.service_day)
+    start = policy.header.service_day_start
+    ends = {
+        int(d): int(
+            datetime.combine(_EPOCH_DAY + timedelta(days=int(d) + 1), start, tzinfo=policy.tz).timestamp()
+            * 1000
+        )
+        for d in days.tolist()
+    }
+    end_ms = np.array([ends[d] for d in days.tolist()], np.int64)[np.searchsorted(days, enc.service_day)]
+    uploaded = taps["uploaded_at"].dt.epoch("ms").to_numpy()
+    return int(np.count_nonzero(uploaded > end_ms))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from shahr.fares.compiled.jit import jit
+from shahr.fares.compiled.jit import jit, jit_noalloc
 from shahr.fares.compiled.tables import I64, B, PolicyTables
 
 
-@jit
+@jit_noalloc
 def in_band(moment_ms: int, start_ms: int, end_ms: int) -> bool:
     """`rules.timebands.in_band`: start inclusive, end exclusive, may wrap midnight; equal = all day."""
     if start_ms == end_ms:
@@ -19,7 +19,7 @@ def in_band(moment_ms: int, start_ms: int, end_ms: int) -> bool:
     return moment_ms >= start_ms or moment_ms < end_ms
 
 
-@jit
+@jit_noalloc
 def leg_base(
     t: PolicyTables, v: int, mode: int, medium: int, cat: int, local_ms: int, first: bool
 ) -> tuple[int, int]:
@@ -39,7 +39,7 @@ def leg_base(
     return amount, mask
 
 
-@jit
+@jit_noalloc
 def surcharge(t: PolicyTables, v: int, total_m: int, base_m: int, cat: int) -> int:
     """`rules.distance.surcharge`: a step for every step length or part of it, band by band."""
     total = 0
@@ -60,7 +60,7 @@ def surcharge(t: PolicyTables, v: int, total_m: int, base_m: int, cat: int) -> i
     return total
 
 
-@jit
+@jit_noalloc
 def standalone(t: PolicyTables, v: int, mode: int, medium: int, cat: int, local_ms: int, dist: int) -> int:
     """`pricing.standalone_fare` of a paid leg: its base as a first boarding plus its own surcharge
     where its mode charges distance alone."""
@@ -70,7 +70,7 @@ def standalone(t: PolicyTables, v: int, mode: int, medium: int, cat: int, local_
     return amount
 
 
-@jit
+@jit_noalloc
 def price(
     t: PolicyTables,
     v: int,

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from shahr.fares.compiled.jit import jit
+from shahr.fares.compiled.jit import jit, jit_noalloc
 from shahr.fares.compiled.pricing import in_band, price
 from shahr.fares.compiled.tables import I64, B, PolicyTables
 
@@ -155,7 +155,7 @@ def build_journeys(
     return Legs._make(a[:n_legs] for a in legs), Journeys._make(a[:n_journeys] for a in journeys), counts
 
 
-@jit
+@jit_noalloc
 def _scan(
     t: PolicyTables,
     card_start: I64,
@@ -243,7 +243,7 @@ def _scan(
     return nl, nj
 
 
-@jit
+@jit_noalloc
 def _add_leg(
     legs: Legs, i: int, board: int, alight: int, mode: int, medium: int, cat: int, local: int, free: bool
 ) -> None:
@@ -251,14 +251,14 @@ def _add_leg(
     legs.cat[i], legs.local_ms[i], legs.dist[i], legs.free[i] = cat, local, 0, free
 
 
-@jit
+@jit_noalloc
 def _settle(legs: Legs, i: int, leg_dist: I64, leg_status: I64) -> None:
     """`close_without_tap_off`: the distance and status the caller settled for this tap-on."""
     legs.dist[i] = leg_dist[legs.board[i]]
     legs.status[i] = leg_status[legs.board[i]]
 
 
-@jit
+@jit_noalloc
 def _price(
     t: PolicyTables, v: int, legs: Legs, first: int, n: int, already: int
 ) -> tuple[int, int, int, bool, int, int]:
@@ -267,7 +267,7 @@ def _price(
     )
 
 
-@jit
+@jit_noalloc
 def _finish(
     t: PolicyTables, v: int, legs: Legs, journeys: Journeys, j: int, card: int, seq: int, first: int, n: int,
     charged: int,
@@ -278,7 +278,7 @@ def _finish(
     journeys.capped[j], journeys.top_leg[j], journeys.rule_mask[j] = capped, top, mask
 
 
-@jit
+@jit_noalloc
 def _transfer(
     t: PolicyTables, jv: int, legs: Legs, first: int, new: int, r: int, t_ms: I64, local_ms: I64,
     medium: I64, route_key: I64, station: I64, mode: I64, reentry_used: bool,
