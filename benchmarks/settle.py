@@ -1,7 +1,7 @@
 """Benchmark: settling a day of taps with the compiled engine, against a sort-and-scan floor.
 
 Run: `.venv/bin/python benchmarks/settle.py [--taps 43000000] [--engine compiled]`; `--taps 200000` for a
-quick run. The taps are generated once by the tap generator (`shahr.batch.simulate.write_taps`) into
+quick run. The taps are generated once by the tap generator (`shahr.batch.simulate.simulate_taps`) into
 benchmarks/.cache/ and reused. Prints wall time, taps/s and peak memory (the largest resident set of
 this process and its children, sampled), then the floor: a numpy sort of the same (card_id, tapped_at)
 int64 keys plus one vectorised pass over them, the least any settlement must do, in the same run since
@@ -11,22 +11,27 @@ this machine is noisy; and the ratio settle/floor.
 from __future__ import annotations
 
 import argparse
-import importlib
+import math
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import numpy as np
 import polars as pl
 import psutil  # type: ignore[import-untyped]
 
 from shahr.batch.settle import get_settle_function
+from shahr.batch.simulate import SimulationOptions, simulate_taps
+from shahr.batch.stream import settle_file
 from shahr.fares.load import load_policy
-from shahr.network import load_network
+from shahr.network import load_feed, load_network
 
 CACHE = Path(__file__).parent / ".cache"
+DAY = date(2025, 10, 5)  # a Sunday: weekday service
 
 
 class PeakMemory:
@@ -58,19 +63,19 @@ class PeakMemory:
             self._thread.join()
 
 
+TAPS_PER_CARD = 6.4
+"""Taps a generated card makes on the demo feed on a weekday (docs/taps.md), to size the cards."""
+
+
 def cached_taps(n_taps: int, seed: int, feed: Path) -> Path:
     """The generated taps file, written by the generator on the first run only."""
     path = CACHE / f"taps-{n_taps}-seed{seed}-{feed.stem}.parquet"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        simulate = importlib.import_module("shahr.batch.simulate")
-        if not hasattr(simulate, "write_taps"):
-            raise SystemExit(
-                "shahr.batch.simulate has no write_taps(path, *, taps, feed, seed) to generate taps"
-            )
+        options = SimulationOptions(cards=math.ceil(n_taps / TAPS_PER_CARD), service_date=DAY, seed=seed)
         started = time.perf_counter()
-        simulate.write_taps(path, taps=n_taps, feed=feed, seed=seed)
-        print(f"generated {n_taps:,} taps in {time.perf_counter() - started:.1f} s -> {path}")
+        truth = simulate_taps(load_feed(feed), options, path, feed_name=feed.name)
+        print(f"generated {truth.taps:,} taps in {time.perf_counter() - started:.1f} s -> {path}")
     return path
 
 
@@ -93,18 +98,17 @@ def main() -> None:
     path = cached_taps(args.taps, args.seed, args.feed)
     policy, network = load_policy(args.policy), load_network(args.feed)
     settle = get_settle_function(args.engine)
-    with PeakMemory().sampling() as memory:
+    with PeakMemory().sampling() as memory, TemporaryDirectory() as out:
         started = time.perf_counter()
-        taps = pl.read_parquet(path)
-        read_s = time.perf_counter() - started
-        day = settle(taps, policy, network)
+        counts = settle_file(path, policy, network, Path(out), settle=settle)
         wall_s = time.perf_counter() - started
-    n = len(taps)
-    print(f"settled {n:,} taps ({args.engine}): {wall_s:.2f} s wall (reading {read_s:.2f} s)")
-    counts = day.counts
-    print(f"  {n / wall_s:,.0f} taps/s; {counts['journeys']:,} journeys, revenue {counts['revenue']:,}")
+    print(f"settled {counts['taps']:,} taps ({args.engine}): {wall_s:.2f} s, reading and writing included")
+    rate = counts["taps"] / wall_s
+    print(f"  {rate:,.0f} taps/s; {counts['journeys']:,} journeys, revenue {counts['revenue']:,}")
     print(f"  peak memory {memory.peak / 2**20:,.0f} MiB (process and children)")
 
+    taps = pl.read_parquet(path, columns=["card_id", "tapped_at"])
+    n = len(taps)
     card_id = taps["card_id"].to_numpy()
     tapped_ms = taps["tapped_at"].dt.epoch("ms").to_numpy()
     started = time.perf_counter()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from shahr.batch.cli import settle_command
+from shahr.batch.simulate.cli import simulate_app
 from shahr.demo import demo
 from shahr.fares.cli import fare_app
 from shahr.network.cli import network_app
@@ -16,4 +18,6 @@ app = typer.Typer(
 )
 app.add_typer(network_app, name="network")
 app.add_typer(fare_app, name="fare")
+app.add_typer(simulate_app, name="simulate")
+app.command("settle")(settle_command)
 app.command("demo")(demo)

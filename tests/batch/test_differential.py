@@ -35,8 +35,8 @@ def assert_same_day(expected: SettledDay, actual: SettledDay) -> None:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     """About 200,000 taps of a generated weekday on the demo feed."""
     out = tmp_path_factory.mktemp("taps") / "taps.parquet"
-    simulate_taps(load_feed(FEED), SimulationOptions(cards=31_000, service_date=date(2025, 10, 5), seed=7),
-                  out, feed_name=FEED.name)  # fmt: skip
+    options = SimulationOptions(cards=31_000, service_date=date(2025, 10, 5), seed=7)
+    simulate_taps(load_feed(FEED), options, out, feed_name=FEED.name)
     taps = pl.read_parquet(out)
     assert 180_000 <= len(taps) <= 230_000
     return taps

@@ -40,11 +40,14 @@ def metro_patterns(feed: Feed) -> list[tuple[str, str, tuple[str, ...]]]:
     sequences = stop_times.groupby("trip_id", sort=True).agg(
         route_id=("route_id", "first"), stop_ids=("stop_id", tuple)
     )
-    distinct = sequences.drop_duplicates("stop_ids")
-    return [
-        (str(r.route_id), str(t), r.stop_ids)
-        for t, r in zip(distinct.index, distinct.itertuples(), strict=True)
-    ]
+    # Compare the sequences as Python tuples: with pyarrow installed pandas keeps them as Arrow lists,
+    # which it cannot hash.
+    first: dict[tuple[str, ...], tuple[str, str]] = {}
+    for trip_id, route_id, stops in zip(
+        sequences.index, sequences["route_id"], sequences["stop_ids"], strict=True
+    ):
+        first.setdefault(tuple(stops), (str(route_id), str(trip_id)))
+    return [(route_id, trip_id, stops) for stops, (route_id, trip_id) in first.items()]
 
 
 def _along(network: Network, route_id: str, board: str, alight: str) -> int:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from shahr.batch.outputs import write_settled_day
-from shahr.batch.settle import SettledDay, get_settle_function, read_taps, read_truth
+from shahr.batch.settle import get_settle_function, read_truth
 from shahr.errors import ShahrError
 from shahr.fares.explain import money
 from shahr.fares.load import load_policy
@@ -42,7 +42,12 @@ def settle_command(
         str | None, typer.Option(help="Settle on the Dask cluster at this address (tcp://HOST:PORT).")
     ] = None,
     partitions: Annotated[
-        int | None, typer.Option(min=1, help="Card shards on Dask (default: twice the worker threads).")
+        int | None,
+        typer.Option(
+            min=1,
+            help="Card shards: on Dask (default: twice the worker threads), or card ranges settled in turn "
+            "on one machine (default: one per 4 M taps).",
+        ),
     ] = None,
 ) -> None:
     """Settle a day of taps: every fare from the fare engine's rules, shares by operator, a clearing
@@ -65,21 +70,31 @@ def settle_command(
                     partitions=partitions,
                     on_shard=lambda total: progress.update(rating, total=total, advance=1),
                 )
+                with _step(progress, f"writing {out}"):
+                    write_settled_day(day, out, loaded, read_truth(taps))
+                counts = day.counts
             else:
-                if partitions is not None:
-                    raise typer.BadParameter("needs --workers or --scheduler", param_hint="--partitions")
+                from shahr.batch.stream import card_ranges, settle_file
                 from shahr.network import load_network
 
-                with _step(progress, "reading taps and feed"):
-                    frame, network = read_taps(taps), load_network(feed)
-                with _step(progress, f"rating {len(frame):,} taps ({engine.value})"):
-                    day = settle(frame, loaded, network)
-            with _step(progress, f"writing {out}"):
-                write_settled_day(day, out, loaded, read_truth(taps))
+                with _step(progress, "reading the feed"):
+                    network = load_network(feed)
+                ranges = card_ranges(taps, partitions)
+                rating = progress.add_task(f"rating card ranges ({engine.value})", total=None)
+                counts = settle_file(
+                    taps,
+                    loaded,
+                    network,
+                    out,
+                    settle=settle,
+                    ranges=ranges,
+                    truth=read_truth(taps),
+                    on_range=lambda done, total: progress.update(rating, completed=done, total=total),
+                )
     except ShahrError as exc:
         _err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    _report(day, out, loaded.currency)
+    _report(counts, out, loaded.currency)
 
 
 def _progress() -> Progress:
@@ -100,8 +115,7 @@ def _step(progress: Progress, description: str) -> Iterator[None]:
     progress.update(task, completed=1)
 
 
-def _report(day: SettledDay, out: Path, currency: str) -> None:
-    c = day.counts
+def _report(c: dict[str, int], out: Path, currency: str) -> None:
     _out.print(
         f"{c['taps']:,} taps ({c['duplicate_uploads']:,} uploaded twice), {c['journeys']:,} journeys, "
         f"{c['legs']:,} legs, {c['quarantined']:,} quarantined; revenue {money(c['revenue'], currency)}"

@@ -270,16 +270,18 @@ def _journeys_frame(
     n = len(first_row)
     distance = np.add.reduceat(legs.dist, journeys.first_leg) if n else np.zeros(0, np.int64)
     free = legs.free[journeys.first_leg]
-    missing = (
-        legs_frame.select(
-            pl.Series("journey", legs.journey),
-            pl.when(pl.col("alight_at").is_null() & (pl.col("exit_status") != "not_expected"))
-            .then(pl.lit(",missing_tap_off:") + pl.col("exit_status"))
-            .otherwise(pl.lit(""))
-            .alias("missing"),
+    untapped = np.flatnonzero((legs.alight < 0) & (legs.status != NOT_EXPECTED))
+    missing_by_journey = (
+        pl.DataFrame(
+            {"journey": legs.journey[untapped], "status": _strings(STATUSES).gather(legs.status[untapped])}
         )
         .group_by("journey", maintain_order=True)
-        .agg(pl.col("missing").str.join(""))["missing"]
+        .agg((pl.lit(",missing_tap_off:") + pl.col("status")).str.join("").alias("status"))
+    )
+    missing = (
+        pl.DataFrame({"journey": np.arange(n, dtype=np.int64)})
+        .join(missing_by_journey, on="journey", how="left", maintain_order="left")["status"]
+        .fill_null("")
     )
     kinds = pl.DataFrame(
         {

@@ -101,7 +101,7 @@ def read_taps(path: Path, shard: tuple[int, int] | None = None) -> pl.DataFrame:
 
 def read_truth(path: Path) -> dict[str, Any] | None:
     """The generator's ground truth stored in the file's metadata, if any."""
-    metadata = pq.read_schema(path).metadata or {}
+    metadata = pq.read_metadata(path).metadata or {}  # the footer: written once the file is complete
     if TRUTH_KEY not in metadata:
         return None
     try:
