@@ -6,9 +6,11 @@ import typer
 
 from shahr.batch.cli import settle_command
 from shahr.batch.simulate.cli import simulate_app
+from shahr.db.cli import db_app
 from shahr.demo import demo
 from shahr.fares.cli import fare_app
 from shahr.network.cli import network_app
+from shahr.web.serve import serve_command
 
 app = typer.Typer(
     name="shahr",
@@ -20,4 +22,6 @@ app.add_typer(network_app, name="network")
 app.add_typer(fare_app, name="fare")
 app.add_typer(simulate_app, name="simulate")
 app.command("settle")(settle_command)
+app.add_typer(db_app, name="db")
+app.command("serve")(serve_command)
 app.command("demo")(demo)

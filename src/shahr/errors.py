@@ -4,7 +4,20 @@
      ├── FeedError            a GTFS feed is missing, unreadable or has a bad row
      ├── NetworkError         a question the network cannot answer (stop not on route, no path)
      │    └── UnknownStopError
-     └── PolicyError          a fare policy file or preset is invalid or missing
+     ├── PolicyError          a fare policy file or preset is invalid or missing
+     └── BackofficeError      a card or ledger command refused (shahr.backoffice.errors)
+          ├── InvalidCommand          bad arguments: non-positive amount, naive time, no birth date
+          ├── IdempotencyConflict     a key reused for a different request
+          ├── LedgerError
+          │    ├── UnbalancedPostings     postings empty or not summing to 0
+          │    ├── UnknownAccount
+          │    ├── TransactionNotFound
+          │    ├── AlreadyReversed
+          │    └── ImmutableRecord        a booked transaction or posting updated or deleted
+          └── CardError
+               ├── CardNotFound
+               ├── CardNotUsable          the card's status forbids the command
+               └── InsufficientBalance    a refund beyond the balance
 
 Messages say what happened, the offending value and where it is (file, row, field or key path).
 Anomalies in taps are not errors: the fare engine returns them as outcomes with reason codes.

@@ -1,0 +1,5 @@
+"""Every table of the service, imported in one place so Alembic and `Base.metadata` see them all."""
+
+from shahr.backoffice import tables as backoffice_tables
+
+__all__ = ["backoffice_tables"]

@@ -1,0 +1,1 @@
+"""The web app: one FastAPI application, stateless over its database (`create_app`)."""

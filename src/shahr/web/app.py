@@ -1,0 +1,42 @@
+"""The application factory: settings in, an app whose lifespan migrates and opens the database.
+
+Stateless over its database: every request gets its own session from `deps.SessionDep`, so any number of
+processes can serve the same database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from shahr import __version__
+from shahr.db import make_engine, session_factory, upgrade
+from shahr.settings import Settings, get_settings
+from shahr.web.errors import install_error_handlers
+from shahr.web.routers import health
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="shahr",
+        version=__version__,
+        summary="Fare collection, clearing, citizen participation and open data for a city.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
