@@ -11,6 +11,7 @@ from shahr.demo import demo
 from shahr.fares.cli import fare_app
 from shahr.network.cli import network_app
 from shahr.web.serve import serve_command
+from shahr.web.staff_cli import staff_app
 
 app = typer.Typer(
     name="shahr",
@@ -24,4 +25,5 @@ app.add_typer(simulate_app, name="simulate")
 app.command("settle")(settle_command)
 app.add_typer(db_app, name="db")
 app.command("serve")(serve_command)
+app.add_typer(staff_app, name="staff")
 app.command("demo")(demo)

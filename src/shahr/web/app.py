@@ -15,7 +15,7 @@ from shahr import __version__
 from shahr.db import make_engine, session_factory, upgrade
 from shahr.settings import Settings, get_settings
 from shahr.web.errors import install_error_handlers
-from shahr.web.routers import health
+from shahr.web.routers import cards, devices, health
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,4 +39,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(cards.router)
+    app.include_router(devices.router)
     return app

@@ -10,12 +10,33 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shahr.backoffice import auth
+from shahr.backoffice.errors import (
+    CardNotFound,
+    CardNotUsable,
+    IdempotencyConflict,
+    InsufficientBalance,
+    InvalidCommand,
+)
 from shahr.errors import FeedError, NetworkError, PolicyError, ShahrError
 
 STATUS: dict[type[ShahrError], tuple[int, str]] = {
     FeedError: (422, "bad_feed"),
     NetworkError: (422, "network"),
     PolicyError: (422, "bad_policy"),
+    CardNotFound: (404, "card_not_found"),
+    InsufficientBalance: (409, "insufficient_balance"),
+    IdempotencyConflict: (409, "idempotency_conflict"),
+    CardNotUsable: (409, "card_not_usable"),
+    InvalidCommand: (422, "invalid_command"),
+    auth.NotAuthenticated: (401, "not_authenticated"),
+    auth.BadTimestamp: (401, "bad_timestamp"),
+    auth.UnknownDevice: (401, "unknown_device"),
+    auth.BadSignature: (401, "bad_signature"),
+    auth.BadCardToken: (401, "bad_card_token"),
+    auth.NotAllowed: (403, "not_allowed"),
+    auth.DeviceNotFound: (404, "device_not_found"),
+    auth.DeviceExists: (409, "device_exists"),
 }
 """Domain error -> (HTTP status, code); the most specific class listed wins, anything else is 400."""
 
