@@ -6,6 +6,8 @@ reading a log line knows what to look at without the stack.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from shahr.errors import ShahrError
 
 
@@ -16,6 +18,15 @@ class BackofficeError(ShahrError):
 class InvalidCommand(BackofficeError):
     """A command's arguments are wrong in themselves: a non-positive amount, a time without a time zone,
     a youth card without a birth date."""
+
+
+class ServiceDayNotEnded(InvalidCommand):
+    """Closing a service day before its end (04:00 the next morning): taps of it may still arrive."""
+
+    def __init__(self, service_date: date, end: datetime) -> None:
+        self.service_date = service_date
+        self.end = end
+        super().__init__(f"service day {service_date} ends at {end.isoformat()}: too early to close it")
 
 
 class IdempotencyConflict(BackofficeError):

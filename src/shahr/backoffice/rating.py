@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shahr.backoffice import ledger
-from shahr.backoffice.errors import InvalidCommand
+from shahr.backoffice.errors import ServiceDayNotEnded
 from shahr.backoffice.tables import Account, Card, Posting, Transaction, TransactionKind
 from shahr.backoffice.taps import CardDay, RatedJourney, ServiceDay, TapIn, TapRecord, TapStatus
 from shahr.fares.apportion import operator_shares
@@ -79,7 +79,7 @@ def close_service_day(
     closed by the second; closed card-days are left alone."""
     end = service_day_end(policy, service_date)
     if ledger.check_aware("now", now) < end:
-        raise InvalidCommand(f"service day {service_date} ends at {end.isoformat()}: too early to close it")
+        raise ServiceDayNotEnded(service_date, end)
     if session.get(ServiceDay, service_date) is None:
         session.add(ServiceDay(service_date=service_date, closed_at=now))
         session.flush()

@@ -15,7 +15,8 @@ from shahr import __version__
 from shahr.db import make_engine, session_factory, upgrade
 from shahr.settings import Settings, get_settings
 from shahr.web.errors import install_error_handlers
-from shahr.web.routers import cards, devices, health
+from shahr.web.fares import load_fares
+from shahr.web.routers import cards, devices, health, reports, service_days, taps
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.fares = load_fares(settings)
         upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         app.state.settings = settings
@@ -41,4 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(cards.router)
     app.include_router(devices.router)
+    app.include_router(taps.router)
+    app.include_router(service_days.router)
+    app.include_router(reports.router)
     return app

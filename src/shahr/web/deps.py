@@ -1,6 +1,6 @@
 """Dependencies, defined once: a session per request (committed when the handler succeeds, rolled back
-when it raises, so handlers never commit), the settings, and who is calling: staff by role, a card
-holder, a signing device (`shahr.backoffice.auth`)."""
+when it raises, so handlers never commit), the settings, the fares, and who is calling: staff by role, a
+card holder, a signing device (`shahr.backoffice.auth`)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from shahr.backoffice.auth import (
 )
 from shahr.backoffice.auth_tables import Device, StaffRole, StaffToken
 from shahr.settings import Settings
+from shahr.web.fares import Fares
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -39,8 +40,15 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _fares(request: Request) -> Fares:
+    fares: Fares = request.app.state.fares
+    return fares
+
+
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+FaresDep = Annotated[Fares, Depends(_fares)]
+"""The fare policy and network loaded at start (`web.fares`)."""
 
 
 _staff_bearer = HTTPBearer(

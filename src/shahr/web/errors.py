@@ -17,6 +17,7 @@ from shahr.backoffice.errors import (
     IdempotencyConflict,
     InsufficientBalance,
     InvalidCommand,
+    ServiceDayNotEnded,
 )
 from shahr.errors import FeedError, NetworkError, PolicyError, ShahrError
 
@@ -29,6 +30,7 @@ STATUS: dict[type[ShahrError], tuple[int, str]] = {
     IdempotencyConflict: (409, "idempotency_conflict"),
     CardNotUsable: (409, "card_not_usable"),
     InvalidCommand: (422, "invalid_command"),
+    ServiceDayNotEnded: (409, "service_day_not_ended"),
     auth.NotAuthenticated: (401, "not_authenticated"),
     auth.BadTimestamp: (401, "bad_timestamp"),
     auth.UnknownDevice: (401, "unknown_device"),

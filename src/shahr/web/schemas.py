@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from shahr.backoffice.auth_tables import DeviceStatus
 from shahr.backoffice.tables import CardStatus
+from shahr.backoffice.taps import TapStatus
 
 MAX_AMOUNT = 10**12
 """A sanity bound on one movement of money (10^12 rials): anything bigger is a typo, and stays far
@@ -121,3 +122,85 @@ class Pong(BaseModel):
     device_id: str
     operator: str
     server_time: datetime
+
+
+MAX_BATCH = 1_000
+"""Taps in one upload: a validator offline for a shift sends several batches."""
+
+
+class TapBatchIn(BaseModel):
+    """A device's upload. Each tap is taken as sent (`backoffice.taps.TapIn`: seq, card_id, kind,
+    tapped_at, stop_id, route_id?, trip_id?, medium?): one that does not fit is acknowledged and
+    quarantined with the field named, never refused with the whole batch."""
+
+    taps: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        examples=[
+            [
+                {
+                    "seq": 41,
+                    "card_id": "3f9a0c2e7b1d4e55",
+                    "kind": "on",
+                    "tapped_at": "2025-10-05T07:30:00+03:30",
+                    "stop_id": "st_vakilabad",
+                    "route_id": "M1",
+                }
+            ]
+        ],
+    )
+
+
+class TapAnswerPublic(BaseModel):
+    """What the device is told about one tap, in batch order."""
+
+    index: int = Field(description="The tap's place in the batch, from 0.")
+    seq: int | None = Field(description="The tap's seq; null when it had no usable one.")
+    status: TapStatus
+    reason_code: str | None = Field(description="Why quarantined: malformed, unknown_card, unknown_stop...")
+    reason_detail: str | None = Field(description="Names the field: `tapped_at: Input should have...`.")
+    replayed: bool = Field(description="Already stored: this is its stored answer and nothing was booked.")
+    conflict: bool = Field(
+        description="Re-sent with other content than stored (a reused seq); the stored one stands."
+    )
+
+
+class BatchResultPublic(BaseModel):
+    """Every tap of the batch acknowledged: keep none of them for re-sending once this is received."""
+
+    device_id: str
+    accepted: int
+    quarantined: int
+    answers: list[TapAnswerPublic]
+
+
+class QuarantinedTapPublic(BaseModel):
+    """A tap kept aside, with the payload exactly as the device sent it."""
+
+    tap_id: int
+    device_id: str
+    seq: int | None
+    card_id: str | None
+    tapped_at: datetime | None
+    received_at: datetime
+    reason_code: str | None
+    reason_detail: str | None
+    payload: dict[str, Any]
+
+
+class ReplayResultPublic(BaseModel):
+    """A quarantine replay: the taps looked at again, those released (now accepted and charged), and the
+    fare transactions booked for their card-days."""
+
+    examined: int
+    released: int
+    bookings: int
+
+
+class ServiceDayClosed(BaseModel):
+    """A service day closed: the card-days settled now, and what their fare transactions add up to
+    (journeys left open settled by the missing-tap-off rule; 0 bookings when run again)."""
+
+    service_date: date
+    bookings: int
+    amount_minor: int = Field(description="Rials debited from cards by this run (negative: credited).")

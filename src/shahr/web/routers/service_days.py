@@ -1,0 +1,33 @@
+"""Service days: finance closes a day once it has ended, settling every card-day of it for good.
+
+Closing is safe to run twice: the second run closes only card-days rated open since (an upload that
+raced the first run) and books nothing else (`backoffice.rating.close_service_day`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from fastapi import APIRouter
+
+from shahr.backoffice.rating import close_service_day
+from shahr.web.deps import FaresDep, FinanceDep, SessionDep
+from shahr.web.schemas import ServiceDayClosed, error_responses
+
+router = APIRouter(prefix="/service-days", tags=["service days"], responses=error_responses(422))
+
+
+@router.post(
+    "/{service_date}/close", response_model=ServiceDayClosed, responses=error_responses(401, 403, 409)
+)
+def close_day(
+    service_date: date, session: SessionDep, fares: FaresDep, _finance: FinanceDep
+) -> ServiceDayClosed:
+    """Close a service day (`2025-10-05`); 409 `service_day_not_ended` before 04:00 the next morning."""
+    now = datetime.now(UTC)
+    bookings = close_service_day(session, service_date, policy=fares.policy, network=fares.network, now=now)
+    return ServiceDayClosed(
+        service_date=service_date,
+        bookings=len(bookings),
+        amount_minor=sum(booking.amount_minor for booking in bookings),
+    )
