@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from shahr.cli import app
@@ -32,8 +33,10 @@ def test_demo_fares() -> None:
     assert three.total_minor == 26000
 
 
-def test_demo_command_prints_the_table() -> None:
-    result = CliRunner().invoke(app, ["demo", "--feed", str(FEED)])
+def test_demo_command_prints_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the service part keeps its database in ./.shahr-demo
+    args = ["demo", "--feed", str(FEED), "--no-serve", "--cards", "20", "--port", "0"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "Metro end to end" in result.output
     assert "Total: flat 300,000 rials" in result.output

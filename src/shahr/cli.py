@@ -6,6 +6,7 @@ import typer
 
 from shahr.batch.cli import settle_command
 from shahr.batch.simulate.cli import simulate_app
+from shahr.civic.cli import civic_app
 from shahr.db.cli import db_app
 from shahr.demo import demo
 from shahr.fares.cli import fare_app
@@ -26,4 +27,5 @@ app.command("settle")(settle_command)
 app.add_typer(db_app, name="db")
 app.command("serve")(serve_command)
 app.add_typer(staff_app, name="staff")
+app.add_typer(civic_app, name="civic")
 app.command("demo")(demo)

@@ -1,5 +1,6 @@
 """`shahr demo`: ten varied journeys on the Mashhad demo network, today's flat fare beside a Seoul-style
-distance fare, every fare computed by the engine from taps on the real (illustrative) feed."""
+distance fare, every fare computed by the engine from taps on the real (illustrative) feed; then the
+fare-collection service clearing a simulated morning (`demo_service`), left running to try."""
 
 from __future__ import annotations
 
@@ -112,14 +113,37 @@ def compare(feed: Path) -> list[tuple[DemoJourney, Rating, Rating]]:
 
 def demo(
     feed: Annotated[Path, typer.Option(help="GTFS feed to ride on.")] = Path("data/mashhad-demo.zip"),
+    cards: Annotated[int, typer.Option(min=1, max=2_000, help="Cards riding the simulated morning.")] = 300,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the simulated day.")] = 1,
+    port: Annotated[
+        int, typer.Option(min=0, max=65_535, help="Port of the service; another if taken, 0 for any.")
+    ] = 8000,
+    serve: Annotated[
+        bool | None,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Keep the service running until Ctrl-C, or stop it at the end. "
+            "By default it keeps running when started from a terminal, where Ctrl-C can be pressed.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Ten demo journeys in Mashhad: today's flat fare beside the proposed distance fare."""
+    """Ten demo journeys in Mashhad (today's flat fare beside the proposed distance fare), then the
+    service clearing a simulated morning of taps, left running to try."""
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     try:
-        rows = compare(feed)
+        print_comparison(console, feed, compare(feed))
+        from shahr.demo_service import run_service_demo  # polars, gtfs-kit: slow to import
+
+        keep_serving = sys.stdin.isatty() if serve is None else serve
+        run_service_demo(feed, cards=cards, seed=seed, port=port, serve=keep_serving, console=console)
     except ShahrError as exc:
         Console(stderr=True).print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
+
+
+def print_comparison(console: Console, feed: Path, rows: list[tuple[DemoJourney, Rating, Rating]]) -> None:
+    """The ten journeys' table and its totals."""
     table = Table(title=f"Ten demo journeys on {feed.name}, {DEMO_DAY.isoformat()} (rials)")
     for column in ("#", "journey", "rider", "legs", "distance", "flat fare", "distance fare", "change"):
         table.add_column(column, justify="right" if column not in ("journey", "rider") else "left")

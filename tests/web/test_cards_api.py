@@ -3,39 +3,10 @@ keys, card holders see their own card and no other."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
-from shahr.backoffice.auth import create_staff_token
 from shahr.backoffice.auth_tables import StaffRole
-from shahr.settings import Settings
-from shahr.web.app import create_app
-
-
-class Api:
-    """A client on a fresh app, with a way to mint staff tokens straight into its database."""
-
-    def __init__(self, app: FastAPI, client: TestClient) -> None:
-        self.app = app
-        self.client = client
-
-    def staff(self, role: StaffRole) -> dict[str, str]:
-        with self.app.state.sessions() as session:
-            token = create_staff_token(session, f"test {role}", role, datetime.now(UTC))
-            session.commit()
-        return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    app = create_app(Settings(environment="test", database_url=database_url))
-    with TestClient(app) as client:
-        yield Api(app, client)
+from tests.web.conftest import Api
 
 
 def _new_card(api: Api, headers: dict[str, str]) -> dict[str, Any]:

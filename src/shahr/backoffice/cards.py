@@ -37,6 +37,7 @@ ALLOWED: dict[str, frozenset[CardStatus]] = {
     "block": frozenset({CardStatus.ACTIVE, CardStatus.BLOCKED}),
     "report_lost": _ANY_BUT_REPLACED,
     "replace": _ANY_BUT_REPLACED,
+    "buy_pass": frozenset({CardStatus.ACTIVE}),
 }
 """The statuses each command accepts. A lost card takes no top-up or refund (whoever holds it is not
 known to be the rider): its balance moves to a replacement. A replaced card takes nothing."""
@@ -164,7 +165,7 @@ def replace(session: Session, card_id: str, *, key: str, at: datetime) -> Card:
     stored = idempotency.replay(session, "replace", key, request)
     if stored is not None:
         return get_card(session, stored["new_card_id"])
-    old = _usable(session, card_id, "replace")
+    old = usable(session, card_id, "replace")
     new = _issue(session, old.rider_category, old.category_valid_until, old.medium)
     moved = ledger.balance(session, old.account_code)
     transfer_id = None
@@ -243,7 +244,12 @@ def _money_command(
     stored = idempotency.replay(session, request.scope, request.key, fields)
     if stored is not None:
         return Receipt(**stored, replayed=True)
-    card = _usable(session, request.card_id, request.scope)
+    card = usable(session, request.card_id, request.scope)
+    # Asked again under the card's lock: a concurrent first use of the key that held the lock has
+    # committed by now (PostgreSQL), and this call is its retry, not a different request.
+    stored = idempotency.replay(session, request.scope, request.key, fields)
+    if stored is not None:
+        return Receipt(**stored, replayed=True)
     transaction = ledger.post(
         session,
         request.kind,
@@ -260,7 +266,7 @@ def _money_command(
     return receipt
 
 
-def _usable(session: Session, card_id: str, command: str) -> Card:
+def usable(session: Session, card_id: str, command: str) -> Card:
     """The card, locked for the rest of the transaction (PostgreSQL; SQLite serialises writers), if its
     status allows `command`."""
     card = session.get(Card, card_id, with_for_update=True)
@@ -273,7 +279,7 @@ def _usable(session: Session, card_id: str, command: str) -> Card:
 
 
 def _set_status(session: Session, card_id: str, command: str, status: CardStatus) -> Card:
-    card = _usable(session, card_id, command)
+    card = usable(session, card_id, command)
     card.status = status
     session.flush()
     return card

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from shahr.backoffice import ledger
 from shahr.backoffice.errors import InvalidCommand
-from shahr.backoffice.tables import Account, AccountKind, Posting, Transaction, TransactionKind
+from shahr.backoffice.tables import Account, AccountKind, CardPass, Posting, Transaction, TransactionKind
 from shahr.backoffice.taps import CardDay, RatedJourney, ServiceDay, TapRecord, TapStatus
 
 NEW_TAPS = "fare"
@@ -68,7 +68,15 @@ class ClearingReport(BaseModel):
     taps_quarantined: int = Field(description="Taps of the day the fare engine refused.")
     card_days: int
     journeys: int
-    journeys_fare_minor: int = Field(description="Sum of the rated journeys' fares.")
+    journeys_fare_minor: int = Field(description="Sum of the rated journeys' fares, before caps and passes.")
+    capped_minor: int = Field(
+        description="What fare caps and passes took off the day's fares: journeys_fare_minor less what the "
+        "rated journeys were charged."
+    )
+    pass_sales: int = Field(description="Prepaid passes whose first day is the service day.")
+    pass_sales_minor: int = Field(
+        description="Their price, held in clearing:passes: a sale of the city, not shared by this report."
+    )
     adjustments: tuple[RatingAdjustment, ...]
     adjustments_minor: int
 
@@ -81,6 +89,12 @@ def clearing_report(session: Session, service_date: date) -> ClearingReport:
     """The clearing of one service day, from the rated journeys, the taps and the ledger as they are now."""
     operators, journeys, journeys_fare = _operators(session, service_date)
     total = sum(o.amount_minor for o in operators)
+    charged = session.scalar(
+        select(func.coalesce(func.sum(RatedJourney.charged_minor), 0)).where(
+            RatedJourney.service_date == service_date
+        )
+    )
+    sales, sales_minor = _pass_sales(session, service_date)
     debits = _card_debits(session, service_date)
     taps = dict(
         session.execute(
@@ -107,6 +121,9 @@ def clearing_report(session: Session, service_date: date) -> ClearingReport:
         card_days=card_days or 0,
         journeys=journeys,
         journeys_fare_minor=journeys_fare,
+        capped_minor=journeys_fare - int(charged or 0),
+        pass_sales=sales,
+        pass_sales_minor=sales_minor,
         adjustments=adjustments,
         adjustments_minor=sum(a.amount_minor for a in adjustments),
     )
@@ -184,7 +201,8 @@ def book_clearing(session: Session, service_date: date, at: datetime) -> Transac
 
 
 def _operators(session: Session, service_date: date) -> tuple[tuple[OperatorAmount, ...], int, int]:
-    """Operators' amounts, journeys and legs from the day's rated journeys; the journeys and their fares."""
+    """Operators' amounts (their shares of what the cards were charged, after caps and passes), journeys
+    and legs from the day's rated journeys; the journeys and their fares."""
     amounts: dict[str, int] = {}
     journeys: dict[str, int] = {}
     legs: dict[str, int] = {}
@@ -192,7 +210,7 @@ def _operators(session: Session, service_date: date) -> tuple[tuple[OperatorAmou
     for journey in session.scalars(select(RatedJourney).where(RatedJourney.service_date == service_date)):
         count += 1
         fares += journey.fare_minor
-        for operator, share in journey.operator_shares.items():
+        for operator, share in journey.charged_shares.items():
             amounts[operator] = amounts.get(operator, 0) + share
             journeys[operator] = journeys.get(operator, 0) + 1
         for leg in journey.explanation["legs"]:
@@ -248,6 +266,16 @@ def _adjustments(session: Session, service_date: date) -> tuple[RatingAdjustment
         )
         for transaction, card_id in session.execute(query).all()
     )
+
+
+def _pass_sales(session: Session, service_date: date) -> tuple[int, int]:
+    """Prepaid passes whose first day is the service day, and what they were sold for."""
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(CardPass.price_minor), 0)).where(
+            CardPass.first_day == service_date, CardPass.transaction_id.is_not(None)
+        )
+    ).one()
+    return int(count), int(total)
 
 
 def _booked_clearing(session: Session, service_date: date) -> dict[str, int]:

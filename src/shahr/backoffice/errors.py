@@ -17,7 +17,11 @@ class BackofficeError(ShahrError):
 
 class InvalidCommand(BackofficeError):
     """A command's arguments are wrong in themselves: a non-positive amount, a time without a time zone,
-    a youth card without a birth date."""
+    a youth card without a birth date. `field` names the argument when one is to blame."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class ServiceDayNotEnded(InvalidCommand):
@@ -107,12 +111,22 @@ class CardNotUsable(CardError):
 
 
 class InsufficientBalance(CardError):
-    """A refund larger than the card's balance: the rider would be paid money they never loaded."""
+    """A refund or prepaid pass larger than the card's balance: money the rider never loaded."""
 
-    def __init__(self, card_id: str, requested_minor: int, balance_minor: int) -> None:
+    def __init__(self, card_id: str, requested_minor: int, balance_minor: int, what: str = "refund") -> None:
         self.card_id = card_id
         self.requested_minor = requested_minor
         self.balance_minor = balance_minor
         super().__init__(
-            f"card {card_id!r}: refund of {requested_minor} exceeds the balance of {balance_minor}"
+            f"card {card_id!r}: {what} of {requested_minor} exceeds the balance of {balance_minor}"
         )
+
+
+class PassOverlap(CardError):
+    """A pass whose days overlap a pass the card already holds: which one a day fell under would be
+    ambiguous, and the rider would pay twice for the same days."""
+
+    def __init__(self, card_id: str, held: str, first_day: date, last_day: date) -> None:
+        self.card_id = card_id
+        self.field = "body.first_day"
+        super().__init__(f"card {card_id!r} already holds {held!r} from {first_day} to {last_day}")

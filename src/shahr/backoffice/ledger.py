@@ -28,10 +28,13 @@ from shahr.backoffice.tables import CURRENCY, Account, AccountKind, Posting, Tra
 FLOAT_TOPUPS = "float:topups"
 CLEARING_FARES = "clearing:fares"
 ADJUSTMENTS = "adjustments"
+PASS_SALES = "clearing:passes"
+"""Prepaid passes sold, not yet shared between operators."""
 
 SYSTEM_ACCOUNTS: dict[str, AccountKind] = {
     FLOAT_TOPUPS: AccountKind.FLOAT,
     CLEARING_FARES: AccountKind.CLEARING,
+    PASS_SALES: AccountKind.CLEARING,
     ADJUSTMENTS: AccountKind.ADJUSTMENTS,
 }
 """Accounts that exist once per ledger, opened on first use."""

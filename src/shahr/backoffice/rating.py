@@ -15,15 +15,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
+import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shahr.backoffice import ledger
 from shahr.backoffice.errors import ServiceDayNotEnded
-from shahr.backoffice.tables import Account, Card, Posting, Transaction, TransactionKind
+from shahr.backoffice.tables import Account, Card, CardPass, Posting, Transaction, TransactionKind
 from shahr.backoffice.taps import CardDay, RatedJourney, ServiceDay, TapIn, TapRecord, TapStatus
-from shahr.fares.apportion import operator_shares
+from shahr.fares.apportion import apportion, operator_shares
+from shahr.fares.capping import Capped, HeldPass, cap_day, limits, month_of, split_charge
 from shahr.fares.engine import CardState, FareEngine
 from shahr.fares.explain import journey_data
 from shahr.fares.load import Policy
@@ -67,8 +70,9 @@ def rate_card_days(
         if tap.card_id is not None and tap.service_date is not None:
             by_day.setdefault((tap.card_id, tap.service_date), []).append(tap)
     engine = FareEngine(policy, network)
-    bookings = [rate_card_day(session, engine, *key, by_day[key]) for key in sorted(by_day)]
-    return [booking for booking in bookings if booking is not None]
+    return [
+        booking for key in sorted(by_day) for booking in rate_card_day(session, engine, *key, by_day[key])
+    ]
 
 
 def close_service_day(
@@ -90,23 +94,26 @@ def close_service_day(
         .distinct()
     ).all()
     engine = FareEngine(policy, network)
-    bookings = [
-        rate_card_day(session, engine, card_id, service_date, ())
+    return [
+        booking
         for card_id in sorted(filter(None, card_ids))
+        for booking in rate_card_day(session, engine, card_id, service_date, ())
     ]
-    return [booking for booking in bookings if booking is not None]
 
 
 def rate_card_day(
     session: Session, engine: FareEngine, card_id: str, service_date: date, new: Sequence[TapRecord]
-) -> Booking | None:
-    """Re-rate one card-day after `new` taps were assigned to it (none: the day is being closed) and
-    book the difference to what the ledger holds for it."""
+) -> list[Booking]:
+    """Re-rate one card-day after `new` taps were assigned to it (none: the day is being closed), book
+    the difference to what the ledger holds for it, then re-cap the card's later days whose caps depend
+    on this one (a monthly cap, a postpaid pass)."""
     card = session.scalars(select(Card).where(Card.id == card_id).with_for_update()).one()
     closed = session.get(ServiceDay, service_date) is not None
     card_day = session.get(CardDay, (card_id, service_date))
     if card_day is None:
-        card_day = CardDay(card_id=card_id, service_date=service_date, total_minor=0, closed=False)
+        card_day = CardDay(
+            card_id=card_id, service_date=service_date, fares_minor=0, total_minor=0, closed=False
+        )
         session.add(card_day)
     reason = _reason(new, card_day, closed)
     records = session.scalars(
@@ -114,27 +121,143 @@ def rate_card_day(
         .where(TapRecord.card_id == card_id, TapRecord.service_date == service_date)
         .order_by(TapRecord.tapped_at, TapRecord.device_id, TapRecord.seq)
     ).all()
-    total, journeys = _fold(engine, card, records, closed)
+    fares, journeys = _fold(engine, card, records, closed)
     _keep_journeys(session, engine.policy, card_id, service_date, journeys)
     card_day.charged_through = max(
         (_when(r) for r in records if r.status is TapStatus.ACCEPTED), default=None
     )
-    card_day.total_minor = total
+    card_day.fares_minor = fares
     card_day.closed = closed
+    when = service_day_end(engine.policy, service_date) if not new else max(map(_when, new))
+    booking = _charge(session, engine.policy, card, card_day, reason, when)
+    later = recap(
+        session,
+        engine.policy,
+        card,
+        service_date + timedelta(days=1),
+        cap_horizon(session, engine.policy, card, service_date),
+        reason=f"re-capping after a change on {service_date.isoformat()}",
+        at=when,
+    )
+    return [booking, *later] if booking is not None else later
+
+
+def recap(
+    session: Session, policy: Policy, card: Card, first: date, last: date, *, reason: str, at: datetime
+) -> list[Booking]:
+    """Apply the caps and passes again to the card's rated days from `first` to `last`, in date order
+    (each day's monthly or postpaid allowance depends on the days before it), booking what changed."""
+    if last < first:
+        return []
+    days = session.scalars(
+        select(CardDay)
+        .where(CardDay.card_id == card.id, CardDay.service_date.between(first, last))
+        .order_by(CardDay.service_date)
+    ).all()
+    bookings = (_charge(session, policy, card, day, reason, at) for day in days)
+    return [booking for booking in bookings if booking is not None]
+
+
+def cap_horizon(session: Session, policy: Policy, card: Card, service_date: date) -> date:
+    """The last day whose cap depends on what `service_date` is charged: the end of its month when the
+    card's category has a monthly cap, the last day of a postpaid pass covering it; else the day itself."""
+    tariff = policy.version_for(service_date)
+    ends = [service_date]
+    if card.rider_category in tariff.caps.monthly:
+        ends.append(month_of(service_date, tariff.caps.month_calendar)[1])
+    ends += [held.last_day for held in _held(session, card.id, service_date) if held.payment == "postpaid"]
+    return max(ends)
+
+
+def _charge(
+    session: Session, policy: Policy, card: Card, card_day: CardDay, reason: str, at: datetime
+) -> Booking | None:
+    """Cap the card-day's fares, split the charge over its journeys, and book the difference to what
+    the ledger holds for it."""
+    capped = _capped(session, policy, card, card_day.service_date, card_day.fares_minor)
+    card_day.total_minor = capped.charged_minor
+    card_day.capped_by = capped.binding.product if capped.binding is not None else None
+    _charge_journeys(session, card.id, card_day.service_date, capped.charged_minor)
     session.flush()
-    difference = total - _booked(session, card, service_date)
+    difference = capped.charged_minor - _booked(session, card, card_day.service_date)
     if difference == 0:
         return None
-    when = service_day_end(engine.policy, service_date) if not new else max(map(_when, new))
     transaction = ledger.post(
         session,
         TransactionKind.FARE,
         [(card.account_code, difference), (ledger.CLEARING_FARES, -difference)],
-        effective_at=when,
+        effective_at=at,
         reason=reason,
-        reference=card_day_reference(card_id, service_date),
+        reference=card_day_reference(card.id, card_day.service_date),
     )
-    return Booking(card_id, service_date, difference, total, transaction.id, reason)
+    return Booking(card.id, card_day.service_date, difference, capped.charged_minor, transaction.id, reason)
+
+
+def _capped(session: Session, policy: Policy, card: Card, service_date: date, fares_minor: int) -> Capped:
+    """The card-day's fares within the caps of its tariff and the passes the card holds for the day."""
+    tariff = policy.version_for(service_date)
+    paid_in_month = 0
+    if card.rider_category in tariff.caps.monthly:
+        month_first, _ = month_of(service_date, tariff.caps.month_calendar)
+        paid_in_month = _paid(session, card.id, month_first, service_date)
+    held = [
+        (h, _paid(session, card.id, h.first_day, service_date) if h.payment == "postpaid" else 0)
+        for h in _held(session, card.id, service_date)
+    ]
+    day_limits = limits(
+        tariff, card.rider_category, service_date, paid_in_month_before=paid_in_month, passes=held
+    )
+    return cap_day(fares_minor, day_limits)
+
+
+def _held(session: Session, card_id: str, service_date: date) -> list[HeldPass]:
+    """The passes the card holds that cover `service_date`."""
+    rows = session.scalars(
+        select(CardPass).where(
+            CardPass.card_id == card_id, CardPass.first_day <= service_date, CardPass.last_day >= service_date
+        )
+    )
+    return [held_pass(row) for row in rows]
+
+
+def held_pass(row: CardPass) -> HeldPass:
+    payment: Literal["prepaid", "postpaid"] = "prepaid" if row.payment == "prepaid" else "postpaid"
+    return HeldPass(row.name, payment, row.first_day, row.last_day, row.price_minor)
+
+
+def _paid(session: Session, card_id: str, first: date, before: date) -> int:
+    """What the card's days from `first` up to (not including) `before` were charged."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(CardDay.total_minor), 0)).where(
+            CardDay.card_id == card_id, CardDay.service_date >= first, CardDay.service_date < before
+        )
+    )
+    return int(total or 0)
+
+
+def _charge_journeys(session: Session, card_id: str, service_date: date, charged_minor: int) -> None:
+    """Each rated journey's part of the day's charge (`capping.split_charge`, in journey order) and that
+    part split between its operators in the proportions of their shares of its fare."""
+    rated = session.scalars(
+        select(RatedJourney)
+        .where(RatedJourney.card_id == card_id, RatedJourney.service_date == service_date)
+        .order_by(RatedJourney.journey_seq)
+    ).all()
+    parts = split_charge([journey.fare_minor for journey in rated], charged_minor)
+    for journey, part in zip(rated, parts, strict=True):
+        journey.charged_minor = part
+        journey.charged_shares = _scaled(journey.operator_shares, part)
+
+
+def _scaled(shares: dict[str, int], amount: int) -> dict[str, int]:
+    """`amount` split in the proportions of `shares`, in whole rials adding up to it (largest remainder)."""
+    operators = sorted(shares)
+    parts = apportion(
+        np.array([amount], dtype=np.int64),
+        np.zeros(len(operators), dtype=np.int64),
+        np.array([shares[o] for o in operators], dtype=np.int64),
+    )
+    return {operator: int(part) for operator, part in zip(operators, parts, strict=True)}
 
 
 def _fold(
@@ -180,21 +303,25 @@ def _engine_tap(record: TapRecord, card: Card) -> Tap:
 def _keep_journeys(
     session: Session, policy: Policy, card_id: str, service_date: date, journeys: list[Journey]
 ) -> None:
-    """Replace the card-day's rated journeys (derived data, not money: deleting them is fine)."""
+    """Replace the card-day's rated journeys (derived data, not money: deleting them is fine). What each
+    was charged is set by `_charge_journeys` once the day's caps are known."""
     session.execute(
         delete(RatedJourney).where(RatedJourney.card_id == card_id, RatedJourney.service_date == service_date)
     )
-    session.add_all(
-        RatedJourney(
-            card_id=card_id,
-            service_date=service_date,
-            journey_seq=seq,
-            fare_minor=journey.fare_minor,
-            operator_shares=operator_shares(policy, journey),
-            explanation=journey_data(policy, journey),
+    for seq, journey in enumerate(journeys, start=1):
+        shares = operator_shares(policy, journey)
+        session.add(
+            RatedJourney(
+                card_id=card_id,
+                service_date=service_date,
+                journey_seq=seq,
+                fare_minor=journey.fare_minor,
+                operator_shares=shares,
+                charged_minor=journey.fare_minor,
+                charged_shares=shares,
+                explanation=journey_data(policy, journey),
+            )
         )
-        for seq, journey in enumerate(journeys, start=1)
-    )
 
 
 def _booked(session: Session, card: Card, service_date: date) -> int:

@@ -23,7 +23,7 @@ from shahr.backoffice import cards, ledger
 from shahr.backoffice.errors import InvalidCommand
 from shahr.backoffice.rating import service_day_end
 from shahr.backoffice.tables import Posting, Transaction
-from shahr.backoffice.taps import RatedJourney
+from shahr.backoffice.taps import CardDay, RatedJourney
 from shahr.fares.load import Policy
 
 Language = Literal["fa", "en"]
@@ -62,6 +62,7 @@ KIND_LABELS: dict[Language, dict[str, str]] = {
         "fare": "Fares",
         "transfer": "Balance transfer",
         "clearing": "Clearing",
+        "pass_sale": "Pass",
     },
     "fa": {
         "top_up": "شارژ کارت",
@@ -70,6 +71,7 @@ KIND_LABELS: dict[Language, dict[str, str]] = {
         "fare": "کرایه",
         "transfer": "انتقال موجودی",
         "clearing": "تسویه",
+        "pass_sale": "بلیت دوره‌ای",
     },
 }
 MODE_LABELS: dict[Language, dict[str, str]] = {
@@ -117,7 +119,8 @@ class StatementLeg(BaseModel):
 
 
 class StatementJourney(BaseModel):
-    """A rated journey with its fare's explanation lines (English, from the engine)."""
+    """A rated journey with its fare's explanation lines (English, from the engine), and what the card
+    paid for it when a fare cap or pass took some or all of it off (the last line says which)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -125,6 +128,8 @@ class StatementJourney(BaseModel):
     started: Shown
     fare_minor: int
     fare: str
+    charged_minor: int
+    charged: str
     legs: tuple[StatementLeg, ...]
     explanation: tuple[str, ...]
 
@@ -164,8 +169,12 @@ def statement(
     opening = ledger.balance(session, card.account_code, at=start)
     movements = _movements(session, card.account_id, start, end, opening, fmt)
     closing = movements[-1].balance_after_minor if movements else opening
-    journeys = session.scalars(
-        select(RatedJourney)
+    journeys = session.execute(
+        select(RatedJourney, CardDay.capped_by)
+        .join(
+            CardDay,
+            (CardDay.card_id == RatedJourney.card_id) & (CardDay.service_date == RatedJourney.service_date),
+        )
         .where(
             RatedJourney.card_id == card.id,
             RatedJourney.service_date >= since,
@@ -187,7 +196,7 @@ def statement(
         closing_balance_minor=closing,
         closing_balance=fmt.money(closing),
         movements=movements,
-        journeys=tuple(_journey(journey, fmt) for journey in journeys),
+        journeys=tuple(_journey(journey, capped_by, fmt) for journey, capped_by in journeys),
     )
 
 
@@ -252,15 +261,22 @@ def _movements(
     return tuple(movements)
 
 
-def _journey(journey: RatedJourney, fmt: _Format) -> StatementJourney:
+def _journey(journey: RatedJourney, capped_by: str | None, fmt: _Format) -> StatementJourney:
     data = journey.explanation
+    lines = tuple(data["explanation"]["lines"])
+    if journey.charged_minor < journey.fare_minor:
+        lines += (
+            f"{capped_by or 'cap'}: paid {journey.charged_minor:,} of the fare of {journey.fare_minor:,}",
+        )
     return StatementJourney(
         service_date=journey.service_date,
         started=fmt.shown(datetime.fromisoformat(data["start"])),
         fare_minor=journey.fare_minor,
         fare=fmt.money(journey.fare_minor),
+        charged_minor=journey.charged_minor,
+        charged=fmt.money(journey.charged_minor),
         legs=tuple(_leg(leg, fmt) for leg in data["legs"]),
-        explanation=tuple(data["explanation"]["lines"]),
+        explanation=lines,
     )
 
 

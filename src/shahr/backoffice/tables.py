@@ -102,6 +102,8 @@ class TransactionKind(StrEnum):
     CLEARING = "clearing"
     TRANSFER = "transfer"
     """A card's balance moved to its replacement."""
+    PASS_SALE = "pass_sale"
+    """A prepaid pass bought from a card's stored value."""
 
 
 class CardStatus(StrEnum):
@@ -177,6 +179,25 @@ class Card(Base):
 
 def card_account_code(card_id: str) -> str:
     return f"card:{card_id}"
+
+
+class CardPass(Base):
+    """A pass held by a card (a `PassProduct` of the policy) for its days, `first_day` to `last_day`.
+    Prepaid passes reference the transaction that paid for them; postpaid ones cost nothing up front."""
+
+    __tablename__ = "card_passes"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"), index=True)
+    product_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    """The product's name when sold: what a rider's statement calls it."""
+    payment: Mapped[str] = mapped_column(String(16))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class IdempotencyKey(Base):

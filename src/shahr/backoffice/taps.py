@@ -9,11 +9,11 @@ re-rating of that card-day, whether the tap is accepted or refused (quarantined 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
 from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,7 +23,13 @@ from shahr.fares.model import TapKind
 
 SEQ_MAX = 2**63 - 1
 """A device's tap counter fits a 64-bit column."""
-_Id = Annotated[str, Field(min_length=1, max_length=64)]
+_NO_NUL = r"^[^\x00]*$"
+"""PostgreSQL text cannot hold NUL: a tap carrying one is malformed, not a server error."""
+_Id = Annotated[str, Field(min_length=1, max_length=64, pattern=_NO_NUL)]
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+"""Taps outside these years are malformed: no validator clock is that wrong, and service dates and Jalali
+dates must be computable for every tap kept."""
 
 
 class TapIn(BaseModel):
@@ -33,13 +39,20 @@ class TapIn(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     seq: StrictInt = Field(ge=0, le=SEQ_MAX)
-    card_id: Annotated[str, Field(min_length=1, max_length=32)]
+    card_id: Annotated[str, Field(min_length=1, max_length=32, pattern=_NO_NUL)]
     kind: TapKind
     tapped_at: AwareDatetime
     stop_id: _Id
     route_id: _Id | None = None
-    trip_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
-    medium: Annotated[str, Field(min_length=1, max_length=16)] | None = None
+    trip_id: Annotated[str, Field(min_length=1, max_length=128, pattern=_NO_NUL)] | None = None
+    medium: Annotated[str, Field(min_length=1, max_length=16, pattern=_NO_NUL)] | None = None
+
+    @field_validator("tapped_at")
+    @classmethod
+    def _sane_year(cls, value: datetime) -> datetime:
+        if not EARLIEST <= value <= LATEST:
+            raise ValueError(f"must be between {EARLIEST.date()} and {LATEST.date()}")
+        return value
 
 
 class TapStatus(StrEnum):
@@ -100,7 +113,12 @@ class CardDay(Base):
     service_date: Mapped[date] = mapped_column(Date, primary_key=True)
     charged_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """Time of the newest accepted tap rated: a new tap before it arrived late."""
+    fares_minor: Mapped[int] = mapped_column(BigInteger)
+    """The engine's fares for the day, before caps and passes."""
     total_minor: Mapped[int] = mapped_column(BigInteger)
+    """What the card pays for the day: the fares within its caps and passes (`fares.capping`)."""
+    capped_by: Mapped[str | None] = mapped_column(String(200))
+    """The cap or pass that limited the day's charge, when one did."""
     closed: Mapped[bool] = mapped_column(Boolean)
     """Rated with the end-of-day close (missing tap-offs settled)."""
 
@@ -126,5 +144,10 @@ class RatedJourney(Base):
     journey_seq: Mapped[int] = mapped_column(BigInteger)
     fare_minor: Mapped[int] = mapped_column(BigInteger)
     operator_shares: Mapped[dict[str, int]] = mapped_column(JSON)
+    charged_minor: Mapped[int] = mapped_column(BigInteger)
+    """What the card paid for the journey: the fare, less what a cap or pass took off."""
+    charged_shares: Mapped[dict[str, int]] = mapped_column(JSON)
+    """`charged_minor` split between operators in the proportions of `operator_shares`: what clearing
+    pays them."""
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
     """`shahr.fares.explain.journey_data`: legs, fare and why."""

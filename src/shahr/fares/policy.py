@@ -194,6 +194,31 @@ class Anomalies(_Model):
     """The same tap (kind, stop, route) again within this many seconds is ignored."""
 
 
+class Caps(_Model):
+    """Fare caps: the most a card pays in a service day, and in a month, per rider category (a category
+    not listed has no cap). Months are the policy's calendar's: Mashhad's run by the Jalali calendar."""
+
+    daily: CategoryAmounts = {}
+    monthly: CategoryAmounts = {}
+    month_calendar: Literal["jalali", "gregorian"] = "jalali"
+
+
+class PassProduct(_Model):
+    """An unlimited-ride pass for `days` consecutive service days, every mode included.
+
+    `prepaid`: bought from stored value up front; the card pays nothing for journeys in its days (Seoul's
+    Climate Card). `postpaid`: the card pays fares as it rides, and never more than `price` over the
+    pass's days: the pass price works as a cap, so a light rider pays less than the pass.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    days: int = Field(ge=1, le=30)
+    payment: Literal["prepaid", "postpaid"]
+    price: CategoryAmounts
+    """Rider category -> price; only the categories listed can hold the pass."""
+
+
 class Tariff(_Model):
     """One version of a policy: what applies from `effective_from`."""
 
@@ -208,6 +233,8 @@ class Tariff(_Model):
     free_rides: tuple[FreeRide, ...] = ()
     mode_mapping: ModeMapping
     anomalies: Anomalies = Anomalies()
+    caps: Caps = Caps()
+    passes: tuple[PassProduct, ...] = ()
     apportionment: Literal["standalone_base", "distance"] = "standalone_base"
     """How clearing splits a journey's fare between its legs' operators: in proportion to each leg's own
     base fare (as a first boarding), or to the distance ridden on it (passenger-km)."""
@@ -241,6 +268,18 @@ class Tariff(_Model):
         for i, free in enumerate(self.free_rides):
             problems += [f"free_rides.{i}.modes: unknown mode {m!r}" for m in set(free.modes) - modes]
             problems += [f"free_rides.{i}.categories: unknown {c!r}" for c in set(free.categories) - cats]
+        for name in ("daily", "monthly"):
+            amounts = getattr(self.caps, name)
+            problems += [f"caps.{name}.{c}: unknown rider category" for c in sorted(set(amounts) - cats)]
+        for product in self.passes:
+            problems += [
+                f"passes.{product.id}.price.{c}: unknown rider category"
+                for c in sorted(set(product.price) - cats)
+            ]
+        pass_ids = [product.id for product in self.passes]
+        problems += [
+            f"passes: id {i!r} used twice" for i in sorted({i for i in pass_ids if pass_ids.count(i) > 1})
+        ]
         mapped = [self.mode_mapping.default, *self.mode_mapping.route_types.values()]
         mapped += [rule.mode for rule in self.mode_mapping.rules]
         problems += [f"mode_mapping: unknown mode {m!r}" for m in sorted(set(mapped) - modes)]

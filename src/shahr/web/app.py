@@ -16,7 +16,19 @@ from shahr.db import make_engine, session_factory, upgrade
 from shahr.settings import Settings, get_settings
 from shahr.web.errors import install_error_handlers
 from shahr.web.fares import load_fares
-from shahr.web.routers import cards, devices, health, reports, service_days, taps
+from shahr.web.routers import (
+    cards,
+    civic_staff,
+    deny_list,
+    devices,
+    health,
+    open311,
+    passes,
+    proposals,
+    reports,
+    service_days,
+    taps,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,8 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(cards.router)
+    app.include_router(passes.router)
     app.include_router(devices.router)
     app.include_router(taps.router)
     app.include_router(service_days.router)
     app.include_router(reports.router)
+    app.include_router(deny_list.router)
+    app.include_router(civic_staff.router)
+    app.include_router(open311.router)
+    app.include_router(proposals.router)
     return app

@@ -8,15 +8,18 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shahr.backoffice import auth
+from shahr.backoffice.deny_list import VersionAhead
 from shahr.backoffice.errors import (
     CardNotFound,
     CardNotUsable,
     IdempotencyConflict,
     InsufficientBalance,
     InvalidCommand,
+    PassOverlap,
     ServiceDayNotEnded,
 )
 from shahr.errors import FeedError, NetworkError, PolicyError, ShahrError
@@ -29,8 +32,10 @@ STATUS: dict[type[ShahrError], tuple[int, str]] = {
     InsufficientBalance: (409, "insufficient_balance"),
     IdempotencyConflict: (409, "idempotency_conflict"),
     CardNotUsable: (409, "card_not_usable"),
+    PassOverlap: (409, "pass_overlap"),
     InvalidCommand: (422, "invalid_command"),
     ServiceDayNotEnded: (409, "service_day_not_ended"),
+    VersionAhead: (422, "deny_list_version_ahead"),
     auth.NotAuthenticated: (401, "not_authenticated"),
     auth.BadTimestamp: (401, "bad_timestamp"),
     auth.UnknownDevice: (401, "unknown_device"),
@@ -70,8 +75,13 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
+    """The framework's own refusals. A body that is not UTF-8 is its 400, a status no operation declares:
+    answered as FastAPI answers a body that is not JSON, 422 `invalid_request` on `body`."""
     if not isinstance(exc, StarletteHTTPException):
         raise exc
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        message = f"the body could not be read as JSON: {exc.__cause__}"
+        return JSONResponse(error_body("invalid_request", message, "body"), status_code=422)
     code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
     return JSONResponse(
         error_body(code.get(exc.status_code, "http_error"), str(exc.detail)),
@@ -80,7 +90,32 @@ async def _http(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+UNIQUE_VIOLATIONS = {"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+"""PostgreSQL's SQLSTATE and SQLite's error names for a duplicate key."""
+
+
+async def _integrity(request: Request, exc: Exception) -> JSONResponse:
+    """A duplicate key is a race lost to a concurrent request: two first uses of one idempotency key, two
+    uploads of one tap, two registrations of one device. Each checked that the key was new before either
+    committed; the database let one through. This one is rolled back (`deps.SessionDep`) and answered 409
+    `concurrent_request`: a retry replays the winner's answer. Any other integrity error is a bug: 500."""
+    if not isinstance(exc, IntegrityError):
+        raise exc
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+    if code not in UNIQUE_VIOLATIONS:
+        raise exc
+    detail = str(orig).splitlines()[0] if orig is not None else "duplicate key"
+    message = (
+        f"{request.method} {request.url.path} raced a concurrent request that stored the same record first "
+        f"({detail}); nothing was done: retry it, and a retry with the same idempotency key replays the "
+        "first answer"
+    )
+    return JSONResponse(error_body("concurrent_request", message), status_code=409)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ShahrError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(IntegrityError, _integrity)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from shahr.backoffice.auth_tables import DeviceStatus
+from shahr.backoffice.deny_list import DenyReason
 from shahr.backoffice.tables import CardStatus
 from shahr.backoffice.taps import TapStatus
 
@@ -17,6 +19,25 @@ MAX_AMOUNT = 10**12
 from the 64-bit columns' limit however many movements add up."""
 
 Amount = Annotated[int, Field(gt=0, le=MAX_AMOUNT, description="Rials (minor units), positive.")]
+
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2999, 12, 31)
+"""The service days the API takes (paths, statement periods): anything outside is a typo, and near the
+ends of Python's calendar a day's end (04:00 the next day) or its Jalali date cannot be computed, which
+would be a 500 rather than a 422 naming the field."""
+FIRST_BIRTH_DATE = date(1900, 1, 1)
+DATE_RANGE = f"From {FIRST_DATE} to {LAST_DATE}."
+ServiceDatePath = Annotated[
+    date, Path(ge=FIRST_DATE, le=LAST_DATE, description=f"A service day, e.g. 2025-10-05. {DATE_RANGE}")
+]
+
+NO_NUL = r"^[^\x00]*$"
+"""Text either database can hold: PostgreSQL refuses NUL (0x00) in text, at the query, as a 500; refused
+here instead with a 422 naming the field. Every string the API takes carries it."""
+CARD_ID_LENGTH = 32
+DEVICE_ID_LENGTH = 64
+CardIdPath = Annotated[str, Path(min_length=1, max_length=CARD_ID_LENGTH, pattern=NO_NUL)]
+DeviceIdPath = Annotated[str, Path(min_length=1, max_length=DEVICE_ID_LENGTH, pattern=NO_NUL)]
 
 
 class ErrorDetail(BaseModel):
@@ -37,10 +58,13 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 class CardCreate(BaseModel):
-    rider_category: str = Field(min_length=1, max_length=32, examples=["adult", "youth"])
-    medium: str = Field("card", min_length=1, max_length=16, examples=["card", "qr"])
+    rider_category: str = Field(min_length=1, max_length=32, pattern=NO_NUL, examples=["adult", "youth"])
+    medium: str = Field("card", min_length=1, max_length=16, pattern=NO_NUL, examples=["card", "qr"])
     birth_date: date | None = Field(
-        None, description="Needed for an age-limited category (youth); only the category's end is kept."
+        None,
+        ge=FIRST_BIRTH_DATE,
+        le=LAST_DATE,
+        description="Needed for an age-limited category (youth); only the category's end is kept.",
     )
 
 
@@ -84,7 +108,7 @@ class AdjustmentIn(BaseModel):
             ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Rials: positive credits the card, negative debits."
         ),
     ]
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
 
 
 class ReceiptPublic(BaseModel):
@@ -99,7 +123,9 @@ class ReceiptPublic(BaseModel):
 
 class DeviceCreate(BaseModel):
     device_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    operator: str = Field(min_length=1, max_length=64, description="The operator's agency_id.")
+    operator: str = Field(
+        min_length=1, max_length=64, pattern=NO_NUL, description="The operator's agency_id."
+    )
 
 
 class DevicePublic(BaseModel):
@@ -204,3 +230,66 @@ class ServiceDayClosed(BaseModel):
     service_date: date
     bookings: int
     amount_minor: int = Field(description="Rials debited from cards by this run (negative: credited).")
+
+
+class DenyEntryPublic(BaseModel):
+    card_id: str
+    reason: DenyReason
+
+
+class DenyListPublic(BaseModel):
+    """The validators' deny list at `version`. `full`: the whole list, to replace what the device holds
+    (`since` null); otherwise the net changes after `since`: list `entries` (new, or with a new reason) and
+    drop `removed`. Keep `version` to ask `since` it next time."""
+
+    version: int = Field(description="0 before anything was ever listed.")
+    since: int | None
+    full: bool
+    entries: list[DenyEntryPublic] = Field(description="By card_id.")
+    removed: list[str] = Field(description="Card ids to take off the list; empty when `full`.")
+
+
+class DenyListPublished(BaseModel):
+    """A publish: the current version, and the cards it changed (0: nothing changed, no new version)."""
+
+    version: int
+    changes: int
+
+
+class PassProductPublic(BaseModel):
+    """A pass the policy sells: its days, how it is paid and its price per rider category."""
+
+    product_id: str
+    name: str
+    days: int
+    payment: str = Field(
+        description="prepaid: bought from stored value; postpaid: fares capped at the price."
+    )
+    price_minor: dict[str, int] = Field(description="Rider category -> price; only these categories buy it.")
+
+
+class PassIn(BaseModel):
+    product_id: str = Field(min_length=1, max_length=64)
+    first_day: date | None = Field(
+        default=None, description="The pass's first service day; today's when omitted. Never in the past."
+    )
+
+
+class CardPassPublic(BaseModel):
+    pass_id: int
+    card_id: str
+    product_id: str
+    name: str
+    payment: str
+    first_day: date
+    last_day: date
+    price_minor: int
+
+
+class PassReceiptPublic(CardPassPublic):
+    paid_minor: int = Field(description="Taken from the card now: the price if prepaid, else 0.")
+    balance_minor: int
+    rebooked_minor: int = Field(
+        description="Fares already charged on the pass's days and given back (negative) by re-capping them."
+    )
+    replayed: bool

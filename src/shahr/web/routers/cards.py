@@ -19,9 +19,11 @@ from shahr.backoffice.cards import Receipt
 from shahr.backoffice.tables import Card, CardStatus
 from shahr.web.deps import AnyStaffDep, CardHolderDep, FinanceDep, OperatorDep, SessionDep, SettingsDep
 from shahr.web.schemas import (
+    NO_NUL,
     AdjustmentIn,
     CardCreate,
     CardHolderView,
+    CardIdPath,
     CardIssued,
     CardPublic,
     MoneyIn,
@@ -37,6 +39,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=128,
+        pattern=NO_NUL,
         description="Chosen by the client per command; a retry sends the same key.",
     ),
 ]
@@ -61,7 +64,7 @@ def create_card(
 
 
 @router.get("/cards/{card_id}", response_model=CardPublic, responses=error_responses(401, 403, 404))
-def read_card(card_id: str, session: SessionDep, _staff: AnyStaffDep) -> CardPublic:
+def read_card(card_id: CardIdPath, session: SessionDep, _staff: AnyStaffDep) -> CardPublic:
     return _public(session, cards.get_card(session, card_id))
 
 
@@ -85,7 +88,7 @@ def read_my_card(card_id: CardHolderDep, session: SessionDep) -> CardHolderView:
     responses=_MONEY_RESPONSES,
 )
 def top_up(
-    card_id: str,
+    card_id: CardIdPath,
     body: MoneyIn,
     key: IdempotencyKey,
     session: SessionDep,
@@ -103,7 +106,7 @@ def top_up(
     responses=_MONEY_RESPONSES,
 )
 def refund(
-    card_id: str,
+    card_id: CardIdPath,
     body: MoneyIn,
     key: IdempotencyKey,
     session: SessionDep,
@@ -121,7 +124,7 @@ def refund(
     responses=_MONEY_RESPONSES,
 )
 def adjust(
-    card_id: str,
+    card_id: CardIdPath,
     body: AdjustmentIn,
     key: IdempotencyKey,
     session: SessionDep,
@@ -136,7 +139,7 @@ def adjust(
 @router.post(
     "/cards/{card_id}/block", response_model=CardPublic, responses=error_responses(401, 403, 404, 409)
 )
-def block(card_id: str, session: SessionDep, _staff: OperatorDep) -> CardPublic:
+def block(card_id: CardIdPath, session: SessionDep, _staff: OperatorDep) -> CardPublic:
     """Stop the card being used; blocking twice changes nothing."""
     return _public(session, cards.block(session, card_id))
 
@@ -144,7 +147,7 @@ def block(card_id: str, session: SessionDep, _staff: OperatorDep) -> CardPublic:
 @router.post(
     "/cards/{card_id}/lost", response_model=CardPublic, responses=error_responses(401, 403, 404, 409)
 )
-def report_lost(card_id: str, session: SessionDep, _staff: OperatorDep) -> CardPublic:
+def report_lost(card_id: CardIdPath, session: SessionDep, _staff: OperatorDep) -> CardPublic:
     """Mark the card lost: no more top-ups or refunds until its balance moves to a replacement."""
     return _public(session, cards.report_lost(session, card_id))
 
@@ -159,7 +162,7 @@ def report_lost(card_id: str, session: SessionDep, _staff: OperatorDep) -> CardP
     },
 )
 def replace(
-    card_id: str,
+    card_id: CardIdPath,
     key: IdempotencyKey,
     session: SessionDep,
     settings: SettingsDep,

@@ -10,7 +10,14 @@ from fastapi import APIRouter, status
 from shahr.backoffice import auth
 from shahr.backoffice.auth_tables import Device
 from shahr.web.deps import AdminDep, DeviceDep, SessionDep
-from shahr.web.schemas import DeviceCreate, DevicePublic, DeviceRegistered, Pong, error_responses
+from shahr.web.schemas import (
+    DeviceCreate,
+    DeviceIdPath,
+    DevicePublic,
+    DeviceRegistered,
+    Pong,
+    error_responses,
+)
 
 router = APIRouter(prefix="/devices", tags=["devices"], responses=error_responses(422))
 
@@ -28,13 +35,13 @@ def register_device(body: DeviceCreate, session: SessionDep, _admin: AdminDep) -
 
 
 @router.post("/{device_id}/revoke", response_model=DevicePublic, responses=error_responses(401, 403, 404))
-def revoke_device(device_id: str, session: SessionDep, _admin: AdminDep) -> DevicePublic:
+def revoke_device(device_id: DeviceIdPath, session: SessionDep, _admin: AdminDep) -> DevicePublic:
     """Refuse the device's requests from now on (stolen, retired)."""
     return _public(auth.revoke_device(session, device_id))
 
 
 @router.post("/{device_id}/ping", response_model=Pong, responses=error_responses(401, 403))
-def ping(device_id: str, device: DeviceDep) -> Pong:
+def ping(device_id: DeviceIdPath, device: DeviceDep) -> Pong:
     """A signed no-op: proves the device's secret and shows how far its clock is from the server's."""
     if device.device_id != device_id:
         raise auth.NotAllowed(

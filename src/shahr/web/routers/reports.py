@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from shahr.backoffice.clearing import ClearingReport, clearing_report, to_csv
 from shahr.backoffice.statement import Language, Statement, statement
 from shahr.web.deps import CardHolderDep, FaresDep, FinanceDep, SessionDep
-from shahr.web.schemas import error_responses
+from shahr.web.schemas import DATE_RANGE, FIRST_DATE, LAST_DATE, ServiceDatePath, error_responses
 
 router = APIRouter(tags=["reports"], responses=error_responses(401, 422))
 
@@ -26,7 +26,7 @@ DEFAULT_DAYS = 30
         **error_responses(403),
     },
 )
-def clearing_csv(service_date: date, session: SessionDep, _staff: FinanceDep) -> Response:
+def clearing_csv(service_date: ServiceDatePath, session: SessionDep, _staff: FinanceDep) -> Response:
     """The day's clearing, one row per operator, then the total, the card debits and their difference."""
     report = clearing_report(session, service_date)
     return Response(
@@ -37,7 +37,7 @@ def clearing_csv(service_date: date, session: SessionDep, _staff: FinanceDep) ->
 
 
 @router.get("/clearing/{service_date}", response_model=ClearingReport, responses=error_responses(403))
-def clearing(service_date: date, session: SessionDep, _staff: FinanceDep) -> ClearingReport:
+def clearing(service_date: ServiceDatePath, session: SessionDep, _staff: FinanceDep) -> ClearingReport:
     """What each operator is owed for the service day, checked against the cards' fare debits
     (`difference_minor` is 0 when they agree), with the day's reconciliation figures."""
     return clearing_report(session, service_date)
@@ -49,8 +49,16 @@ def my_statement(
     session: SessionDep,
     fares: FaresDep,
     lang: Language = "fa",
-    since: Annotated[date | None, Query(description=f"Default: {DEFAULT_DAYS} days to `until`.")] = None,
-    until: Annotated[date | None, Query(description="Default: today's service day.")] = None,
+    since: Annotated[
+        date | None,
+        Query(
+            ge=FIRST_DATE, le=LAST_DATE, description=f"Default: {DEFAULT_DAYS} days to `until`. {DATE_RANGE}"
+        ),
+    ] = None,
+    until: Annotated[
+        date | None,
+        Query(ge=FIRST_DATE, le=LAST_DATE, description=f"Default: today's service day. {DATE_RANGE}"),
+    ] = None,
 ) -> Statement:
     """The card holder's movements, balances and journeys over service days `since` to `until`."""
     until = until or fares.policy.service_date(datetime.now(UTC))

@@ -6,13 +6,13 @@ raced the first run) and books nothing else (`backoffice.rating.close_service_da
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
 from shahr.backoffice.rating import close_service_day
 from shahr.web.deps import FaresDep, FinanceDep, SessionDep
-from shahr.web.schemas import ServiceDayClosed, error_responses
+from shahr.web.schemas import ServiceDatePath, ServiceDayClosed, error_responses
 
 router = APIRouter(prefix="/service-days", tags=["service days"], responses=error_responses(422))
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/service-days", tags=["service days"], responses=erro
     "/{service_date}/close", response_model=ServiceDayClosed, responses=error_responses(401, 403, 409)
 )
 def close_day(
-    service_date: date, session: SessionDep, fares: FaresDep, _finance: FinanceDep
+    service_date: ServiceDatePath, session: SessionDep, fares: FaresDep, _finance: FinanceDep
 ) -> ServiceDayClosed:
     """Close a service day (`2025-10-05`); 409 `service_day_not_ended` before 04:00 the next morning."""
     now = datetime.now(UTC)

@@ -18,7 +18,11 @@ from shahr.backoffice.quarantine import list_quarantine, replay_quarantine
 from shahr.backoffice.taps import TapRecord
 from shahr.web.deps import AdminDep, DeviceDep, FaresDep, OperatorDep, SessionDep
 from shahr.web.schemas import (
+    CARD_ID_LENGTH,
+    DEVICE_ID_LENGTH,
+    NO_NUL,
     BatchResultPublic,
+    DeviceIdPath,
     QuarantinedTapPublic,
     ReplayResultPublic,
     TapAnswerPublic,
@@ -30,10 +34,12 @@ router = APIRouter(tags=["taps"], responses=error_responses(422))
 
 
 @router.post(
-    "/devices/{device_id}/taps", response_model=BatchResultPublic, responses=error_responses(401, 403)
+    "/devices/{device_id}/taps",
+    response_model=BatchResultPublic,
+    responses=error_responses(401, 403, 409),  # 409: the same tap stored by a concurrent upload; retry
 )
 def upload_taps(
-    device_id: str, body: TapBatchIn, device: DeviceDep, session: SessionDep, fares: FaresDep
+    device_id: DeviceIdPath, body: TapBatchIn, device: DeviceDep, session: SessionDep, fares: FaresDep
 ) -> BatchResultPublic:
     """Store a batch of taps from the signing device, rate the card-days they touch and book the fares."""
     if device.device_id != device_id:
@@ -71,9 +77,12 @@ def upload_taps(
 def read_quarantine(
     session: SessionDep,
     _staff: OperatorDep,
-    device_id: str | None = None,
-    card_id: str | None = None,
-    reason: Annotated[str | None, Query(description="A reason code: malformed, unknown_card...")] = None,
+    device_id: Annotated[str | None, Query(max_length=DEVICE_ID_LENGTH, pattern=NO_NUL)] = None,
+    card_id: Annotated[str | None, Query(max_length=CARD_ID_LENGTH, pattern=NO_NUL)] = None,
+    reason: Annotated[
+        str | None,
+        Query(max_length=32, pattern=NO_NUL, description="A reason code: malformed, unknown_card..."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
 ) -> list[QuarantinedTapPublic]:
     """Quarantined taps, oldest upload first, optionally of one device, card or reason code."""
@@ -83,7 +92,10 @@ def read_quarantine(
 
 @router.post("/quarantine/replay", response_model=ReplayResultPublic, responses=error_responses(401, 403))
 def replay(
-    session: SessionDep, fares: FaresDep, _admin: AdminDep, card_id: str | None = None
+    session: SessionDep,
+    fares: FaresDep,
+    _admin: AdminDep,
+    card_id: Annotated[str | None, Query(max_length=CARD_ID_LENGTH, pattern=NO_NUL)] = None,
 ) -> ReplayResultPublic:
     """Look at every quarantined tap (of one card, if given) again after a fix (a card registered, the
     feed corrected): the taps now accepted are charged like late taps. Malformed taps stay."""

@@ -1,0 +1,78 @@
+"""What `shahr demo` prints about the service: the day's clearing between operators with its
+reconciliation, then where the running service is and how to call it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from shahr.backoffice.clearing import ClearingReport
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the service made of the morning."""
+
+    sent: int
+    """Taps uploaded, each once."""
+    replayed: int
+    """Taps answered `replayed`: stored by an earlier attempt whose answer was lost, booked once."""
+    report: ClearingReport
+    quarantined: Mapping[str, int]
+    """Quarantined taps by reason code, as the service lists them."""
+
+
+def print_clearing(console: Console, outcome: Outcome) -> None:
+    """The clearing table (operators, then the total checked against the card debits), and the counts
+    that reconcile the taps sent with what the service made of them."""
+    report = outcome.report
+    state = "closed" if report.day_closed else "still open"
+    table = Table(title=f"Clearing of {report.service_date.isoformat()}, day {state} (rials)")
+    for column in ("operator", "amount", "journeys", "legs"):
+        table.add_column(column, justify="left" if column == "operator" else "right")
+    for operator in report.operators:
+        table.add_row(
+            operator.operator, f"{operator.amount_minor:,}", f"{operator.journeys:,}", f"{operator.legs:,}"
+        )
+    table.add_section()
+    legs = sum(operator.legs for operator in report.operators)
+    table.add_row("total", f"{report.total_minor:,}", f"{report.journeys:,}", f"{legs:,}")
+    table.add_row("card debits", f"{report.card_debits_minor:,}", "", "")
+    table.add_row("difference", f"{report.difference_minor:,}", "", "", style="bold")
+    console.print(table)
+    reasons = ", ".join(f"{code} {n:,}" for code, n in sorted(outcome.quarantined.items())) or "none"
+    console.print(
+        f"Taps: {outcome.sent:,} sent, {report.taps_accepted:,} accepted, {report.taps_quarantined:,} "
+        f"quarantined ({reasons}), {outcome.replayed:,} answered as already stored.",
+        markup=False,
+    )
+    console.print(
+        f"Card-days {report.card_days:,}, journeys {report.journeys:,}. Re-rated for late taps and the day's "
+        f"close: {len(report.adjustments):,} times, {report.adjustments_minor:+,} rials.",
+        markup=False,
+    )
+    console.print(f"Fare caps and passes took off {report.capped_minor:,} rials.", markup=False)
+
+
+def print_service(
+    console: Console, base_url: str, token: str, service_date: date, folder: Path, *, serve: bool
+) -> None:
+    """Where the service is and a staff token to try it with; or, when it stops now, where its data is."""
+    if not serve:
+        console.print(f"The service ran at {base_url} and is stopped; its data stays in {folder}/.")
+        console.print("(From a terminal, or with --serve, it keeps running until Ctrl-C.)")
+        return
+    lines = (
+        f"The service is running: {base_url}",
+        f"API docs (Authorize with the token): {base_url}/docs",
+        f"Staff token (admin): {token}",
+        f"Try: curl -H 'Authorization: Bearer {token}' {base_url}/clearing/{service_date.isoformat()}",
+        f"Database and log in {folder}/. Ctrl-C stops the service.",
+    )
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)

@@ -1,0 +1,436 @@
+"""Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2, frozen spec) over the civic reports, mounted at
+`/open311/v2/`, every resource in XML (the spec's required format) and JSON by its extension.
+
+- `discovery.{fmt}` (Service Discovery spec), `services.{fmt}`, `services/{service_code}.{fmt}`;
+- `POST requests.{fmt}`: form-encoded (multipart also accepted, for a `media` photo upload: the media
+  extension), `api_key` required (403 without a valid one), a location as lat & long, address_string or
+  address_id, `attribute[code]=value` (`attribute[code][]=v` for a multivaluelist). Services are
+  `realtime`: the answer carries `service_request_id`, never a token;
+- `GET requests.{fmt}`: `service_request_id` (comma list, overrides everything else), `service_code`
+  and `status` (comma lists), `start_date`/`end_date` (w3 dates with a zone); by default the most recent
+  90 days and at most 1,000 requests (the spec's "Response Volume"), and a span over 90 days is refused;
+- `requests/{id}.{fmt}` and `tokens/{token}.{fmt}` (the reporter's private token, from the pages).
+
+Errors are the spec's list, `[{code, description}]` / `<errors><error>...`, with HTTP 404 for what does
+not exist, 403 for the api_key and 400 for anything else. Dates are ISO 8601 in Asia/Tehran local time
+(+03:30). A reporter's email, phone and name are stored but never in any answer here; text is masked
+(`civic.text.mask_personal_data`). `jurisdiction_id` is ignored: one jurisdiction per endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shahr.civic.geo import GeoError
+from shahr.civic.reports import api_keys, categories, photos, queries, workflow
+from shahr.civic.reports.errors import InvalidReport, ReportError
+from shahr.civic.reports.schemas import ReportPublic
+from shahr.civic.reports.tables import CLOSED, Category, ReportStatus
+from shahr.civic.text import clean_text
+from shahr.web.deps import SessionDep
+from shahr.web.routers.civic_staff import DistrictsDep, ReportSettingsDep
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+LIST_ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+"""XML element of each item of a list, by the list's element (the Spark convention maps both ways)."""
+STATUSES = {"open": [s for s in ReportStatus if s not in CLOSED], "closed": sorted(CLOSED)}
+_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+_CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
+
+
+class Open311Error(Exception):
+    """An answer in the spec's error list: `status` is the HTTP status and the body's `code`."""
+
+    def __init__(self, status: int, description: str) -> None:
+        self.status = status
+        super().__init__(description)
+
+
+class Open311Route(APIRoute):
+    """Answers every error of these routes as the spec's error list, in the format of the path's
+    extension (XML when it has none it knows)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            fmt = "json" if request.url.path.endswith(".json") else "xml"
+            try:
+                return await handler(request)
+            except Open311Error as exc:
+                return _errors(exc.status, str(exc), fmt)
+            except ReportError as exc:
+                status = exc.status if exc.status in (403, 404) else 400
+                return _errors(status, str(exc), fmt)
+            except GeoError as exc:
+                return _errors(400, str(exc), fmt)
+            except StarletteHTTPException as exc:
+                return _errors(
+                    exc.status_code if exc.status_code in (403, 404) else 400, str(exc.detail), fmt
+                )
+            except RequestValidationError as exc:
+                first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+                where = ".".join(str(part) for part in first["loc"][1:]) or "request"
+                return _errors(400, f"{where}: {first['msg']}", fmt)
+
+        return handle
+
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
+
+Locale = Annotated[str, Query(pattern="^(fa|en)$", description="Names in Persian (default) or English.")]
+
+
+@router.get("/discovery.{fmt}")
+def discovery(fmt: str, request: Request, session: SessionDep, settings: ReportSettingsDep) -> Response:
+    """Service Discovery: this one production endpoint, its formats, and the categories' changeset."""
+    changed = categories.last_changed(session)
+    changeset = _w3(changed, settings.timezone) if changed else "0"
+    document = {
+        "changeset": changeset,
+        "contact": settings.jurisdiction_contact,
+        "key_service": f"Keys are issued by the city's administrators: {settings.jurisdiction_contact}",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": str(request.url_for("open311_root")).rstrip("/"),
+                "changeset": changeset,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return _render(document, _format(fmt), "discovery")
+
+
+@router.get("/", name="open311_root", include_in_schema=False)
+def root(request: Request) -> Response:
+    """The endpoint's base URL (what discovery names); it serves the discovery document as XML."""
+    return Response(status_code=307, headers={"Location": str(request.url_for("discovery", fmt="xml"))})
+
+
+@router.get("/services.{fmt}")
+def services(fmt: str, session: SessionDep, locale: Locale = "fa") -> Response:
+    """GET Service List: the active categories."""
+    listed = [_service(category, locale) for category in categories.list_categories(session)]
+    return _render(listed, _format(fmt), "services")
+
+
+@router.get("/services/{service_code}.{fmt}")
+def service_definition(service_code: str, fmt: str, session: SessionDep) -> Response:
+    """GET Service Definition: the category's attributes (404 for an unknown code)."""
+    category = categories.get_category(session, service_code)
+    attributes = [
+        {
+            "variable": True,
+            "code": attribute.code,
+            "datatype": attribute.datatype,
+            "required": attribute.required,
+            "datatype_description": attribute.datatype_description,
+            "order": attribute.order,
+            "description": attribute.description,
+            "values": [{"key": value.key, "name": value.name} for value in attribute.values],
+        }
+        for attribute in categories.attributes_of(category)
+    ]
+    document = {"service_code": category.service_code, "attributes": attributes}
+    return _render(document, _format(fmt), "service_definition")
+
+
+@router.post("/requests.{fmt}")
+async def create_request(
+    fmt: str, request: Request, session: SessionDep, settings: ReportSettingsDep, districts: DistrictsDep
+) -> Response:
+    """POST Service Request. The photo of a `media` upload is checked and cleaned before anything is
+    stored, so a refused photo files nothing."""
+    output = _format(fmt)
+    async with request.form(max_files=1, max_fields=200) as form:
+        key = api_keys.check_api_key(session, _field(form, "api_key") or request.query_params.get("api_key"))
+        service_code = _field(form, "service_code")
+        if not service_code:
+            raise Open311Error(400, "service_code was not provided")
+        media = form.get("media")
+        photo = None
+        if isinstance(media, UploadFile):
+            photo = photos.clean_photo(await media.read(settings.photo_max_bytes + 1), settings)
+        new = workflow.NewReport(
+            service_code=service_code,
+            description=_field(form, "description") or "",
+            lat=_coordinate(form, "lat", 90),
+            lon=_coordinate(form, "long", 180),
+            address=_field(form, "address_string"),
+            address_id=_field(form, "address_id"),
+            answers=_answers(form),
+            media_url=_media_url(_field(form, "media_url")),
+            contact=workflow.Contact(**{name: _field(form, name) for name in _CONTACT_FIELDS}),
+        )
+    filed = workflow.file_report(
+        session,
+        new,
+        settings=settings,
+        districts=districts,
+        now=datetime.now(UTC),
+        source="open311",
+        api_key_id=key.id,
+        actor=f"open311:{key.name}",
+    )
+    if photo is not None:
+        photos.store_photo(session, filed.report.id, photo, filed.report.filed_at)
+    report = filed.report
+    notice = (
+        f"{report.department}: expected by {_w3(report.due_at, settings.timezone)} "
+        f"({report.category.sla_hours}-hour service level)"
+    )
+    answer = {
+        "service_request_id": str(report.id),
+        "service_notice": notice,
+        "account_id": new.contact.account_id,
+    }
+    return _render([answer], output, "service_requests")
+
+
+@router.get("/requests.{fmt}")
+def list_requests(
+    fmt: str,
+    request: Request,
+    session: SessionDep,
+    settings: ReportSettingsDep,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+    locale: Locale = "fa",
+) -> Response:
+    """GET Service Requests, with the spec's filters and defaults (see the module docstring)."""
+    output = _format(fmt)
+    now = datetime.now(UTC)
+    if service_request_id:
+        ids = [int(part) for part in _comma_list(service_request_id) if part.isdigit() and len(part) < 19]
+        reports = queries.search_reports(session, ids=ids, limit=settings.requests_max_rows)
+    else:
+        span = timedelta(days=settings.requests_default_days)
+        start, end = _date(start_date, "start_date"), _date(end_date, "end_date")
+        if start is None and end is None:
+            start, end = now - span, now + timedelta(seconds=1)
+        elif start is None and end is not None:
+            start = end - span
+        elif end is None and start is not None:
+            end = start + span
+        if start is None or end is None or end < start:
+            raise Open311Error(400, "end_date is before start_date")
+        if end - start > span + timedelta(seconds=1):
+            raise Open311Error(400, f"start_date to end_date may not span more than {span.days} days")
+        reports = queries.search_reports(
+            session,
+            service_codes=_comma_list(service_code) if service_code else None,
+            statuses=_statuses(status) if status else None,
+            since=start,
+            until=end + timedelta(microseconds=1),
+            limit=settings.requests_max_rows,
+        )
+    views = queries.public_views(session, reports, now)
+    return _render(
+        [_request(view, request, settings.timezone, locale) for view in views], output, "service_requests"
+    )
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+def get_request(
+    service_request_id: str,
+    fmt: str,
+    request: Request,
+    session: SessionDep,
+    settings: ReportSettingsDep,
+    locale: Locale = "fa",
+) -> Response:
+    """GET Service Request: a list of the one request (404 when there is no such request)."""
+    output = _format(fmt)
+    view = queries.public_report(session, service_request_id, datetime.now(UTC))
+    return _render([_request(view, request, settings.timezone, locale)], output, "service_requests")
+
+
+@router.get("/tokens/{token}.{fmt}")
+def get_token(token: str, fmt: str, session: SessionDep) -> Response:
+    """GET service_request_id from a token: the reporter's private token names their request."""
+    output = _format(fmt)
+    report = workflow.find_report_by_token(session, token)
+    if report is None:
+        raise Open311Error(404, "token not found")
+    return _render([{"service_request_id": str(report.id), "token": token}], output, "service_requests")
+
+
+# --- shapes ---------------------------------------------------------------------------------------
+
+
+def _service(category: Category, locale: str) -> dict[str, Any]:
+    english = locale == "en"
+    return {
+        "service_code": category.service_code,
+        "service_name": category.name_en if english else category.name_fa,
+        "description": (category.description_en if english else category.description_fa) or None,
+        "metadata": bool(category.attributes),
+        "type": "realtime",
+        "keywords": category.keywords or None,
+        "group": category.group,
+    }
+
+
+def _request(view: ReportPublic, request: Request, timezone: str, locale: str) -> dict[str, Any]:
+    """A report as GeoReport v2's `request`: built from the public view, so the text is masked and no
+    contact detail can appear."""
+    media_url = None
+    if view.photo_ids:
+        media_url = str(request.url_for("civic_photo", photo_id=view.photo_ids[0]))
+    return {
+        "service_request_id": str(view.id),
+        "status": "closed" if view.status in CLOSED else "open",
+        "status_notes": view.status_note,
+        "service_name": view.category_en if locale == "en" else view.category_fa,
+        "service_code": view.service_code,
+        "description": view.description,
+        "agency_responsible": view.department,
+        "service_notice": None,
+        "requested_datetime": _w3(view.filed_at, timezone),
+        "updated_datetime": _w3(view.updated_at, timezone),
+        "expected_datetime": _w3(view.due_at, timezone),
+        "address": view.address,
+        "address_id": view.address_id,
+        "zipcode": None,
+        "lat": view.lat,
+        "long": view.lon,
+        "media_url": media_url or view.media_url,
+    }
+
+
+def _render(document: Any, fmt: str, root: str) -> Response:
+    if fmt == "json":
+        return Response(json.dumps(document, ensure_ascii=False), media_type=FORMATS["json"])
+    element = _xml(root, document)
+    body = ElementTree.tostring(element, encoding="unicode", xml_declaration=False)
+    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + body, media_type=FORMATS["xml"])
+
+
+def _xml(tag: str, value: Any) -> ElementTree.Element:
+    element = ElementTree.Element(tag)
+    if isinstance(value, list):
+        for item in value:
+            element.append(_xml(LIST_ITEMS[tag], item))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            element.append(_xml(key, item))
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+    return element
+
+
+def _errors(status: int, description: str, fmt: str) -> Response:
+    response = _render([{"code": status, "description": description}], fmt, "errors")
+    response.status_code = status
+    return response
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise Open311Error(404, f"format {fmt!r} is not offered: use .xml or .json")
+    return fmt
+
+
+def _field(form: FormData, name: str) -> str | None:
+    """A text field, None when absent or empty ("Optional" arguments: empty is the same as absent)."""
+    value = form.get(name)
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
+
+
+def _coordinate(form: FormData, name: str, limit: float) -> float | None:
+    text = _field(form, name)
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise Open311Error(400, f"{name} {text!r} is not a number") from None
+    if not math.isfinite(value) or abs(value) > limit:
+        raise Open311Error(
+            400, f"{name} {text!r} is not a WGS84 {'latitude' if limit == 90 else 'longitude'}"
+        )
+    return value
+
+
+def _answers(form: FormData) -> dict[str, list[str]]:
+    answers: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        match = _ATTRIBUTE.match(key)
+        if match and isinstance(value, str):
+            answers.setdefault(match.group(1), []).append(value)
+    return answers
+
+
+def _media_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    url = clean_text(value)
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url) or len(url) > 1000:
+        raise InvalidReport(f"media_url {url[:100]!r} is not an http(s) URL of at most 1,000 characters")
+    return url
+
+
+def _comma_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _statuses(value: str) -> list[ReportStatus]:
+    wanted = _comma_list(value)
+    unknown = [part for part in wanted if part not in STATUSES]
+    if unknown:
+        raise Open311Error(400, f"status {unknown[0]!r} is not open or closed")
+    return [status for part in wanted for status in STATUSES[part]]
+
+
+def _date(value: str | None, name: str) -> datetime | None:
+    """A w3 date-time with its zone (2010-01-01T00:00:00Z); a date or time without a zone is refused."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    except ValueError:
+        raise Open311Error(
+            400, f"{name} {value!r} is not a w3 date-time, e.g. 2010-01-01T00:00:00Z"
+        ) from None
+    if parsed.utcoffset() is None:
+        raise Open311Error(400, f"{name} {value!r} has no time zone (Z or +HH:MM)")
+    return parsed
+
+
+def _w3(moment: datetime, timezone: str) -> str:
+    """ISO 8601 in the city's local time with its offset, to the second: 2025-11-28T17:50:00+03:30."""
+    return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
