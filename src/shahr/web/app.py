@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from shahr import __version__
 from shahr.db import make_engine, session_factory, upgrade
 from shahr.settings import Settings, get_settings
+from shahr.web import pages
 from shahr.web.errors import install_error_handlers
 from shahr.web.fares import load_fares
 from shahr.web.routers import (
@@ -63,4 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(civic_staff.router)
     app.include_router(open311.router)
     app.include_router(proposals.router)
+    app.include_router(pages.router)
+    app.mount("/static", pages.static_files(), name="static")
     return app
