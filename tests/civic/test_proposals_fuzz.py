@@ -1,6 +1,6 @@
-"""Schemathesis over the proposals' operations (tag `proposals`), in process, on SQLite and PostgreSQL:
-generated requests, valid and invalid, authenticated so that they reach the handlers; no answer may be a
-5xx or differ from what the OpenAPI document declares.
+"""Schemathesis over the proposals' operations (tag `proposals`), in process, on SQLite and PostgreSQL, with
+the back office's checks (tests/civic/fuzzing.py): generated requests, valid and invalid, authenticated so
+that they reach the handlers; no answer may be a 5xx or differ from what the OpenAPI document declares.
 
 Each operation runs on a fresh database seeded with a proposal in debate and one of its comments; a
 generated id is sometimes swapped for theirs (`LIVE`), so supports, comments, flags, answers and
@@ -9,7 +9,6 @@ decisions reach real rows. Rate limits are raised out of the way. Deterministic 
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,51 +16,25 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from shahr.backoffice.auth import create_staff_token
 from shahr.backoffice.auth_tables import StaffRole
 from shahr.civic.geo import load_districts
 from shahr.civic.proposals import workflow
-from shahr.civic.settings import CivicSettings, Limit
 from shahr.civic.verification import ConsoleSender, Person, person_token
 from shahr.settings import Settings
 from shahr.web.app import create_app
-from shahr.web.routers import proposals as router
+from shahr.web.deps import civic_settings
+from shahr.web.routers.proposals import code_sender
+from tests.civic.fuzzing import BASE_URL, CHECKS, CIVIC, FUZZ, PROPOSAL_TAGS, civic_schema, security_schemes
 
 SECRET_KEY = "fuzz-secret"
-BASE_URL = f"http://{asgi.HOST}"
 LIVE = 7_777_777
 """Stands for the seeded proposal or comment in generated paths; swapped for its id before the call."""
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-WIDE = Limit(per_person=10**6, per_address=10**6)
-CIVIC = CivicSettings(
-    debate_threshold=1,
-    answer_threshold=2,
-    proposal_limit=WIDE,
-    support_limit=WIDE,
-    comment_limit=WIDE,
-    verification_limit=WIDE,
-)
 
-schema = schemathesis.openapi.from_dict(
-    json.loads(json.dumps(create_app(Settings(environment="test")).openapi())),
-    config=schemathesis.Config.from_dict(
-        {
-            "seed": 20251005,
-            "generation": {"mode": "all", "deterministic": True, "database": "none"},
-            "phases": {"stateful": {"enabled": False}},
-        }
-    ),
-).include(tag="proposals")
+schema = civic_schema(PROPOSAL_TAGS, seed=20251005)
 
 
 @schema.hook("flatmap_path_parameters")
@@ -88,8 +61,8 @@ class Target:
 @pytest.fixture
 def target(database_url: str) -> Iterator[Target]:
     app = create_app(Settings(environment="test", database_url=database_url, secret_key=SECRET_KEY))
-    app.dependency_overrides[router.civic_settings] = lambda: CIVIC
-    app.dependency_overrides[router.code_sender] = lambda: ConsoleSender(io.StringIO())
+    app.dependency_overrides[civic_settings] = lambda: CIVIC
+    app.dependency_overrides[code_sender] = lambda: ConsoleSender(io.StringIO())
     try:
         with asgi.get_client(app) as client:
             now = datetime.now(UTC)
@@ -123,8 +96,7 @@ def _aim(case: schemathesis.Case, target: Target) -> dict[str, Any]:
         if value == LIVE:
             assert case.path_parameters is not None
             case.path_parameters[key] = target.comment_id if key == "comment_id" else target.proposal_id
-    security = case.operation.definition.raw.get("security", [])
-    schemes = {name for requirement in security for name in requirement}
+    schemes = security_schemes(case)
     if "PersonToken" in schemes:
         return {"headers": {"Authorization": f"Person {target.person}"}}
     if "StaffToken" in schemes:
@@ -133,16 +105,6 @@ def _aim(case: schemathesis.Case, target: Target) -> dict[str, Any]:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=40,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.data_too_large,
-    ],
-)
+@FUZZ
 def test_no_request_gets_a_5xx_or_an_undeclared_answer(case: schemathesis.Case, target: Target) -> None:
     case.call_and_validate(session=target.client, base_url=BASE_URL, checks=CHECKS, **_aim(case, target))

@@ -1,7 +1,7 @@
 """Schemathesis over the app's own OpenAPI document, in process, on SQLite and PostgreSQL: every operation
-of the back office (`CIVIC` aside) is called with generated requests, valid and invalid, authenticated so
-that they reach the handlers, and no answer may be a 5xx or differ from what the document declares
-(issue 4).
+of the back office (`CIVIC` aside, fuzzed with the same checks in tests/civic/) is called with generated
+requests, valid and invalid, authenticated so that they reach the handlers, and no answer may be a 5xx or
+differ from what the document declares (issue 4).
 
 Staff operations get an admin token, the card holder's operations the seeded card's token, device
 operations are signed with a registered device's secret (`DeviceSigner`), so uploads reach the tap
@@ -52,7 +52,8 @@ STOPS = ["st_vakilabad", "st_airport", "st_kowsar", "st_tabarsi"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 CIVIC = ["civic reports", "civic staff", "open311", "proposals"]
-"""Tags of the citizen-participation API, left out: it is being built alongside and gets its own run."""
+"""Tags of the citizen-participation API, left out: its runs, with these checks, are in tests/civic/ (one for
+the reports and Open311, one for the proposals), each seeding its own rows."""
 
 schema = schemathesis.openapi.from_dict(
     json.loads(json.dumps(create_app(Settings(environment="test")).openapi())),

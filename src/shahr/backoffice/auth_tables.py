@@ -25,6 +25,10 @@ class StaffRole(StrEnum):
     """Corrections to balances (adjustments)."""
     ADMIN = "admin"
     """Everything, and registering devices."""
+    OFFICE = "office"
+    """A city office: answers proposals and works the report triage (migration 0008)."""
+    MODERATOR = "moderator"
+    """The proposals' moderation queue and decisions (migration 0008)."""
 
 
 def _enum(cls: type[StrEnum], name: str) -> Enum:

@@ -38,6 +38,9 @@ GENESIS = "0" * 64
 """The previous hash of the first entry."""
 _HEAD = 1
 
+ACTOR_MAX = 128
+"""The actor column's length: a longer actor (`staff:` and a staff name near its own 128) is cut to it."""
+
 JSONValue = str | int | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
 """What an entry's `data` may hold: no floats, whose text form differs between writers."""
 
@@ -60,7 +63,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(128), index=True)
-    actor: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(ACTOR_MAX))
     data: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -119,6 +122,7 @@ def record(
     """
     if at.utcoffset() is None:
         raise ValueError(f"audit time {at.isoformat()} has no time zone")
+    actor = actor[:ACTOR_MAX]
     data_text = canonical_json(dict(data or {}))
     seq, prev_hash = _advance_head(session)
     digest = entry_hash(seq, at, kind, subject, actor, data_text, prev_hash)

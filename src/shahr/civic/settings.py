@@ -4,6 +4,9 @@ Thresholds and deadlines are settings, not constants: Democracy Seoul started at
 debate and 5,000 participants for the mayor's answer and lowered them to 100 and 1,000 once it knew how
 many people took part; Mashhad will tune its own the same way. A nested value is set with `__`:
 `SHAHR_CIVIC_SUPPORT_LIMIT__PER_ADDRESS=1000`.
+
+What both features read lives here (the districts file, the rate limits); what only reports read is
+`civic.reports.settings.ReportSettings`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AliasChoices, BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,8 +39,19 @@ class Limit(BaseModel):
 
 class CivicSettings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="SHAHR_CIVIC_", env_file=".env", env_nested_delimiter="__", extra="ignore"
+        env_prefix="SHAHR_CIVIC_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
     )
+
+    districts_file: str | None = Field(
+        None, validation_alias=AliasChoices("SHAHR_CIVIC_DISTRICTS_FILE", "SHAHR_REPORTS_DISTRICTS_FILE")
+    )
+    """A GeoJSON FeatureCollection of the city's districts (`shahr.civic.geo`), where reports are placed and
+    proposals name their district; None: the demo's illustrative Mashhad districts shipped in the package.
+    `SHAHR_REPORTS_DISTRICTS_FILE`, its name when only reports read it, is still read."""
 
     debate_threshold: int = Field(100, ge=1)
     """Supports that open a proposal to public debate (comments)."""

@@ -1,6 +1,7 @@
 """Dependencies, defined once: a session per request (committed when the handler succeeds, rolled back
-when it raises, so handlers never commit), the settings, the fares, and who is calling: staff by role, a
-card holder, a signing device (`shahr.backoffice.auth`)."""
+when it raises, so handlers never commit), the settings, the fares, the civic settings and districts, the
+civic rate limits, and who is calling: staff by role, a card holder, a signing device
+(`shahr.backoffice.auth`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from shahr.backoffice.auth import (
     verify_device_signature,
 )
 from shahr.backoffice.auth_tables import Device, StaffRole, StaffToken
+from shahr.civic import ratelimit
+from shahr.civic.geo import Districts, load_districts
+from shahr.civic.reports.settings import ReportSettings, get_report_settings
+from shahr.civic.settings import Action, CivicSettings, get_civic_settings
 from shahr.settings import Settings
 from shahr.web.fares import Fares
 
@@ -49,6 +54,54 @@ SessionDep = Annotated[Session, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 FaresDep = Annotated[Fares, Depends(_fares)]
 """The fare policy and network loaded at start (`web.fares`)."""
+
+
+def civic_settings() -> CivicSettings:
+    """The civic settings (`SHAHR_CIVIC_...`); tests override this dependency."""
+    return get_civic_settings()
+
+
+CivicDep = Annotated[CivicSettings, Depends(civic_settings)]
+ReportSettingsDep = Annotated[ReportSettings, Depends(get_report_settings)]
+"""The reports' settings (`SHAHR_REPORTS_...`); tests override `get_report_settings`."""
+
+
+def _districts(civic: CivicDep) -> Districts:
+    return load_districts(civic.districts_file)
+
+
+DistrictsDep = Annotated[Districts, Depends(_districts)]
+"""The districts file of the civic settings, read once per process: reports and proposals place things
+in the same districts."""
+
+
+def _client_address(request: Request) -> str | None:
+    """The client's address as the server sees it: behind a proxy, run uvicorn with --proxy-headers."""
+    return request.client.host if request.client else None
+
+
+RateLimit = Callable[[Action, str | None], None]
+
+
+def _rate_limit(request: Request, settings: SettingsDep, civic: CivicDep) -> RateLimit:
+    def count(action: Action, person: str | None) -> None:
+        ratelimit.consume(
+            request.app.state.sessions,
+            action,
+            person=person,
+            address=_client_address(request),
+            now=datetime.now(UTC),
+            settings=civic,
+            secret=settings.secret_key,
+        )
+
+    return count
+
+
+RateLimitDep = Annotated[RateLimit, Depends(_rate_limit)]
+"""`count(action, person)`: one `action` for `person` (None when no one is named) and for the client's
+address, in their own committed session (`civic.ratelimit.consume`); `RateLimited`, a 429 with
+`Retry-After`, when either is over its limit. Call it before the request's own writes."""
 
 
 _staff_bearer = HTTPBearer(
@@ -130,10 +183,21 @@ def _required(header: str, value: str | None) -> str:
     return value
 
 
-AnyStaffDep = Annotated[StaffToken, Depends(_staff(*StaffRole))]
+AnyStaffDep = Annotated[StaffToken, Depends(_staff(StaffRole.OPERATOR, StaffRole.FINANCE, StaffRole.ADMIN))]
+"""Any of the back office's roles; the civic ones (office, moderator) are given the civic module only."""
 OperatorDep = Annotated[StaffToken, Depends(_staff(StaffRole.OPERATOR, StaffRole.ADMIN))]
 FinanceDep = Annotated[StaffToken, Depends(_staff(StaffRole.FINANCE, StaffRole.ADMIN))]
 AdminDep = Annotated[StaffToken, Depends(_staff(StaffRole.ADMIN))]
+ReportReaderDep = Annotated[
+    StaffToken, Depends(_staff(StaffRole.OPERATOR, StaffRole.FINANCE, StaffRole.OFFICE, StaffRole.ADMIN))
+]
+"""Reads the reports' staff views, the reporters' contacts included: every role but moderator."""
+TriageDep = Annotated[StaffToken, Depends(_staff(StaffRole.OPERATOR, StaffRole.OFFICE, StaffRole.ADMIN))]
+"""Works the report triage: status changes, assignments, notes, merges."""
+OfficeDep = Annotated[StaffToken, Depends(_staff(StaffRole.OFFICE, StaffRole.ADMIN))]
+"""Answers proposals for the city."""
+ModeratorDep = Annotated[StaffToken, Depends(_staff(StaffRole.MODERATOR, StaffRole.ADMIN))]
+"""Reads the moderation queue and decides on flagged or held proposals and comments."""
 CardHolderDep = Annotated[str, Depends(_card_holder)]
 """The id of the card whose token was presented."""
 DeviceDep = Annotated[Device, Depends(_device)]

@@ -1,9 +1,15 @@
 """Every error as JSON with a stable code and a message naming the bad field, mapped in one place.
 
 {"error": {"code": "invalid_request", "message": "...", "field": "body.amount"}}
+
+The back office's and the civic module's errors alike (`STATUS`, `HEADERS`); Open311 answers the same
+errors in its spec's own format (`routers/open311.py`), with the status taken from here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +28,10 @@ from shahr.backoffice.errors import (
     PassOverlap,
     ServiceDayNotEnded,
 )
+from shahr.civic import ratelimit, verification
+from shahr.civic.geo import GeoError, OutsideCity
+from shahr.civic.proposals import errors as proposals
+from shahr.civic.reports import errors as reports
 from shahr.errors import FeedError, NetworkError, PolicyError, ShahrError
 
 STATUS: dict[type[ShahrError], tuple[int, str]] = {
@@ -44,26 +54,64 @@ STATUS: dict[type[ShahrError], tuple[int, str]] = {
     auth.NotAllowed: (403, "not_allowed"),
     auth.DeviceNotFound: (404, "device_not_found"),
     auth.DeviceExists: (409, "device_exists"),
+    reports.ReportError: (400, "invalid_report"),
+    reports.BadPhoto: (400, "bad_photo"),
+    reports.UnknownCategory: (404, "unknown_category"),
+    reports.ReportNotFound: (404, "report_not_found"),
+    reports.PhotoNotFound: (404, "photo_not_found"),
+    reports.ApiKeyNotFound: (404, "api_key_not_found"),
+    reports.TransitionRefused: (409, "transition_refused"),
+    reports.BadReporterToken: (403, "bad_reporter_token"),
+    reports.BadApiKey: (403, "bad_api_key"),
+    GeoError: (400, "bad_location"),
+    OutsideCity: (400, "outside_city"),
+    proposals.InvalidProposal: (422, "invalid_proposal"),
+    proposals.ProposalNotFound: (404, "proposal_not_found"),
+    proposals.AlreadySupported: (409, "already_supported"),
+    proposals.AlreadyFlagged: (409, "already_flagged"),
+    proposals.ProposalClosed: (409, "proposal_closed"),
+    verification.InvalidPhone: (422, "invalid_phone"),
+    verification.ChallengeNotFound: (404, "challenge_not_found"),
+    verification.ChallengeClosed: (409, "challenge_closed"),
+    verification.CodeNotSent: (503, "code_not_sent"),
+    verification.BadPersonToken: (401, "bad_person_token"),
+    ratelimit.RateLimited: (429, "rate_limited"),
 }
 """Domain error -> (HTTP status, code); the most specific class listed wins, anything else is 400."""
+
+HEADERS: dict[type[ShahrError], Callable[[Any], dict[str, str]]] = {
+    ratelimit.RateLimited: lambda exc: {"Retry-After": str(exc.retry_after_s)},
+}
+"""Domain error -> the headers its answer carries (RFC 9110 10.2.3: seconds until the window ends). Apart
+from `STATUS` because the pages' error route reads that table's (status, code) pairs as they are."""
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, dict[str, str | None]]:
     return {"error": {"code": code, "message": message, "field": field}}
 
 
-def _status_of(exc: ShahrError) -> tuple[int, str]:
+def status_of(exc: ShahrError) -> tuple[int, str]:
+    """The (HTTP status, code) `STATUS` gives the error's most specific listed class; (400, "error")."""
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
     return 400, "error"
 
 
+def headers_of(exc: ShahrError) -> dict[str, str] | None:
+    """The headers `HEADERS` gives the error's most specific listed class, None for most errors."""
+    for cls in type(exc).__mro__:
+        if cls in HEADERS:
+            return HEADERS[cls](exc)
+    return None
+
+
 async def _domain(_request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, ShahrError):
         raise exc
-    status, code = _status_of(exc)
-    return JSONResponse(error_body(code, str(exc), getattr(exc, "field", None)), status_code=status)
+    status, code = status_of(exc)
+    body = error_body(code, str(exc), getattr(exc, "field", None))
+    return JSONResponse(body, status_code=status, headers=headers_of(exc))
 
 
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:

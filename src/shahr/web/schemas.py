@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from shahr.backoffice.auth_tables import DeviceStatus
 from shahr.backoffice.deny_list import DenyReason
@@ -34,6 +34,11 @@ ServiceDatePath = Annotated[
 NO_NUL = r"^[^\x00]*$"
 """Text either database can hold: PostgreSQL refuses NUL (0x00) in text, at the query, as a 500; refused
 here instead with a 422 naming the field. Every string the API takes carries it."""
+NoNulStr = Annotated[str, StringConstraints(pattern=NO_NUL)]
+"""A string with `NO_NUL`, for the items of a list parameter."""
+RowIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="A row id (64-bit).")]
+"""A row id in a path: beyond 64 bits is 422 naming it, not a 500 from the database (or the ORM's
+identity map) asked for a number its id columns cannot hold."""
 CARD_ID_LENGTH = 32
 DEVICE_ID_LENGTH = 64
 CardIdPath = Annotated[str, Path(min_length=1, max_length=CARD_ID_LENGTH, pattern=NO_NUL)]
@@ -55,6 +60,13 @@ class ErrorBody(BaseModel):
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses an operation can answer with, all shaped as `ErrorBody`."""
     return {status: {"model": ErrorBody} for status in statuses}
+
+
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds until the limit's window ends.", "schema": {"type": "integer"}}
+}
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: {"model": ErrorBody, "headers": RETRY_AFTER}}
+"""The OpenAPI entry of a rate-limited operation's 429 `rate_limited` (`civic.ratelimit`)."""
 
 
 class CardCreate(BaseModel):

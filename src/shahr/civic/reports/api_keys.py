@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shahr.civic.reports.errors import BadApiKey, InvalidReport
+from shahr.civic.reports.errors import ApiKeyNotFound, BadApiKey, InvalidReport
 from shahr.civic.reports.tables import ApiKey
 
 
@@ -33,7 +33,7 @@ def revoke_api_key(session: Session, key_id: int, now: datetime) -> ApiKey:
     """Refuse the key from now on; revoking twice keeps the first time."""
     row = session.get(ApiKey, key_id)
     if row is None:
-        raise InvalidReport(f"no API key {key_id}", field="path.key_id")
+        raise ApiKeyNotFound(f"no API key {key_id}", field="path.key_id")
     row.revoked_at = row.revoked_at or now
     session.flush()
     return row

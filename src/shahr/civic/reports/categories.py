@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from shahr.civic.reports.errors import InvalidReport, UnknownCategory
 from shahr.civic.reports.tables import Category
 from shahr.civic.text import clean_text
+from shahr.web.schemas import NO_NUL
 
 Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 LISTS = ("singlevaluelist", "multivaluelist")
@@ -31,8 +32,8 @@ SERVICE_CODE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 class AttributeValue(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    key: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    key: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
 
 
 class Attribute(BaseModel):
@@ -44,8 +45,8 @@ class Attribute(BaseModel):
     code: str = Field(pattern=SERVICE_CODE.pattern)
     datatype: Datatype
     required: bool = False
-    description: str = Field(min_length=1, max_length=500)
-    datatype_description: str | None = Field(None, max_length=500)
+    description: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
+    datatype_description: str | None = Field(None, max_length=500, pattern=NO_NUL)
     order: int = Field(ge=1)
     values: tuple[AttributeValue, ...] = ()
 
@@ -67,13 +68,13 @@ class CategoryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_code: str = Field(pattern=SERVICE_CODE.pattern)
-    name_fa: str = Field(min_length=1, max_length=200)
-    name_en: str = Field(min_length=1, max_length=200)
-    description_fa: str = Field("", max_length=2000)
-    description_en: str = Field("", max_length=2000)
-    group: str = Field("other", min_length=1, max_length=100)
-    keywords: str = Field("", max_length=500)
-    department: str = Field(min_length=1, max_length=100)
+    name_fa: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    name_en: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    description_fa: str = Field("", max_length=2000, pattern=NO_NUL)
+    description_en: str = Field("", max_length=2000, pattern=NO_NUL)
+    group: str = Field("other", min_length=1, max_length=100, pattern=NO_NUL)
+    keywords: str = Field("", max_length=500, pattern=NO_NUL)
+    department: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
     sla_hours: int | None = Field(None, ge=1, le=24 * 365)
     """None: the settings' `default_sla_hours`."""
     attributes: tuple[Attribute, ...] = ()
@@ -88,13 +89,13 @@ class CategoryIn(BaseModel):
 class CategoryUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name_fa: str | None = Field(None, min_length=1, max_length=200)
-    name_en: str | None = Field(None, min_length=1, max_length=200)
-    description_fa: str | None = Field(None, max_length=2000)
-    description_en: str | None = Field(None, max_length=2000)
-    group: str | None = Field(None, min_length=1, max_length=100)
-    keywords: str | None = Field(None, max_length=500)
-    department: str | None = Field(None, min_length=1, max_length=100)
+    name_fa: str | None = Field(None, min_length=1, max_length=200, pattern=NO_NUL)
+    name_en: str | None = Field(None, min_length=1, max_length=200, pattern=NO_NUL)
+    description_fa: str | None = Field(None, max_length=2000, pattern=NO_NUL)
+    description_en: str | None = Field(None, max_length=2000, pattern=NO_NUL)
+    group: str | None = Field(None, min_length=1, max_length=100, pattern=NO_NUL)
+    keywords: str | None = Field(None, max_length=500, pattern=NO_NUL)
+    department: str | None = Field(None, min_length=1, max_length=100, pattern=NO_NUL)
     sla_hours: int | None = Field(None, ge=1, le=24 * 365)
     attributes: tuple[Attribute, ...] | None = None
     active: bool | None = None

@@ -1,5 +1,5 @@
-"""Why a report command was refused. Each error carries `field` (the input at fault) and `status`, the
-HTTP status the civic routers answer with, since they translate these errors themselves.
+"""Why a report command was refused. Each error carries `field`, the input at fault. The web app answers
+them with the status and code of `shahr.web.errors.STATUS` (Open311 in its spec's format).
 
     ShahrError
      ├── GeoError (shahr.civic.geo)          400: a point that cannot be placed
@@ -10,6 +10,7 @@ HTTP status the civic routers answer with, since they translate these errors the
           ├── UnknownCategory                404: no category (Open311 service) with this code
           ├── ReportNotFound                 404
           ├── PhotoNotFound                  404
+          ├── ApiKeyNotFound                 404: revoking a key that was never issued
           ├── TransitionRefused              409: the workflow does not allow this step now
           ├── BadReporterToken               403: reopening without the reporter's token
           └── BadApiKey                      403: an Open311 POST without a valid api_key
@@ -24,7 +25,8 @@ class ReportError(ShahrError):
     """A report command refused; nothing was written by it."""
 
     status = 400
-    code = "invalid_report"
+    """The HTTP status, for the pages' error route (`web/pages/route.py`), which reads it here; the API
+    reads `web.errors.STATUS`, and a test holds the two the same."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
@@ -38,19 +40,15 @@ class InvalidReport(ReportError):
 class BadPhoto(InvalidReport):
     """An upload that is not a JPEG, PNG, WebP or GIF image, or is larger than the settings allow."""
 
-    code = "bad_photo"
-
 
 class UnknownCategory(ReportError):
     """No category with this service code, or one that no longer takes reports."""
 
     status = 404
-    code = "unknown_category"
 
 
 class ReportNotFound(ReportError):
     status = 404
-    code = "report_not_found"
 
     def __init__(self, report_id: int | str) -> None:
         super().__init__(f"no report {report_id}", field="path.report_id")
@@ -58,25 +56,27 @@ class ReportNotFound(ReportError):
 
 class PhotoNotFound(ReportError):
     status = 404
-    code = "photo_not_found"
+
+
+class ApiKeyNotFound(ReportError):
+    """No Open311 key with this id."""
+
+    status = 404
 
 
 class TransitionRefused(ReportError):
     """A status change the workflow does not allow from the report's status (`workflow.TRANSITIONS`)."""
 
     status = 409
-    code = "transition_refused"
 
 
 class BadReporterToken(ReportError):
     """The token is not the one issued to this report's reporter."""
 
     status = 403
-    code = "bad_reporter_token"
 
 
 class BadApiKey(ReportError):
     """No api_key, or one that is unknown or revoked (Open311: 403)."""
 
     status = 403
-    code = "bad_api_key"

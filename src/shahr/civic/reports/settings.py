@@ -1,6 +1,7 @@
 """The reports' settings, declared in one place with their defaults (environment prefix `SHAHR_REPORTS_`).
 
-Deadlines per category are table rows (staff edit them); what is here applies to every category.
+Deadlines per category are table rows (staff edit them); what is here applies to every category. The
+districts file and the rate limits, which proposals read too, are `civic.settings.CivicSettings`'.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ class ReportSettings(BaseSettings):
 
     timezone: str = "Asia/Tehran"
     """Deadlines are wall-clock hours in this zone, and Open311 dates carry its offset (+03:30)."""
-    districts_file: str | None = None
-    """A GeoJSON FeatureCollection of the city's districts (`shahr.civic.geo`); None: the demo's
-    illustrative Mashhad districts shipped in the package."""
     city_bounds: tuple[float, float, float, float] = (59.40, 36.20, 59.72, 36.38)
     """(min_lon, min_lat, max_lon, max_lat): the first view of a map. Whether a point is in the city is
     decided by the districts, not by this box."""

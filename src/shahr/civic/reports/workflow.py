@@ -2,8 +2,11 @@
 each step with a public note; internal notes that are never public; duplicates merged into their
 original; a closed report reopened by its reporter with their private token.
 
-Every step appends a `ReportEvent` and updates the report's current state in the same flush. Commands
-flush but do not commit: the caller owns the transaction (as in the back office). `now` is passed in.
+Every step appends a `ReportEvent` and updates the report's current state in the same flush. What the
+public is told, status changes (a merge and a reopening are ones too) and public notes, also goes into the
+hash-chained audit log (`civic.audit`), recorded last as its docstring asks, so the record of what the city
+answered and when cannot be rewritten unnoticed; internal notes and assignments are not. Commands flush but
+do not commit: the caller owns the transaction (as in the back office). `now` is passed in.
 
 Deadlines: `due_at` is the filing time plus the category's SLA in wall-clock hours in the city's time
 zone (filed 17:50 in a 24-hour category: due 17:50 the next day, even across a clock change). The
@@ -22,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shahr.civic import audit
 from shahr.civic.geo import Districts
 from shahr.civic.reports.categories import check_answers, get_category
 from shahr.civic.reports.errors import BadReporterToken, InvalidReport, ReportNotFound, TransitionRefused
@@ -186,11 +190,15 @@ def change_status(
             field="body.status",
         )
     text = _text(note, "body.note", 4000, required=True)
+    before = report.status.value
     report.status = status
     report.status_note = text
     report.updated_at = now
     report.closed_at = now if status in CLOSED else None
     _event(session, report, EventKind.STATUS, now, actor=actor, note=text)
+    _audit(
+        session, "report.status", report, f"staff:{actor}", now, text, {"from": before, "to": status.value}
+    )
     return report
 
 
@@ -201,11 +209,13 @@ def add_note(
     internal (staff only, never in a public answer)."""
     report = get_report(session, report_id, lock=True)
     text = _text(note, "body.note", 4000, required=True)
-    if not internal:
-        report.status_note = text
-        report.updated_at = now
-    kind = EventKind.INTERNAL_NOTE if internal else EventKind.NOTE
-    return _event(session, report, kind, now, actor=actor, note=text, public=not internal)
+    if internal:
+        return _event(session, report, EventKind.INTERNAL_NOTE, now, actor=actor, note=text, public=False)
+    report.status_note = text
+    report.updated_at = now
+    event = _event(session, report, EventKind.NOTE, now, actor=actor, note=text)
+    _audit(session, "report.note", report, f"staff:{actor}", now, text)
+    return event
 
 
 def assign(
@@ -244,6 +254,7 @@ def merge(
         )
     extra = _text(note or "", "body.note", 3900, required=False)
     text = f"Duplicate of report {original.id}." + (f" {extra}" if extra else "")
+    before = duplicate.status.value
     duplicate.duplicate_of_id = original.id
     duplicate.status = ReportStatus.REJECTED
     duplicate.status_note = text
@@ -253,6 +264,8 @@ def merge(
     merged = f"Report {duplicate.id} merged into this one."
     _event(session, original, EventKind.MERGE, now, actor=actor, note=merged, other=duplicate.id)
     original.updated_at = now
+    changed: dict[str, audit.JSONValue] = {"from": before, "to": duplicate.status.value, "into": original.id}
+    _audit(session, "report.merge", duplicate, f"staff:{actor}", now, text, changed)
     return duplicate
 
 
@@ -274,11 +287,15 @@ def reopen(
     if now - report.closed_at > timedelta(days=settings.reopen_days):
         raise TransitionRefused(f"report {report.id} closed more than {settings.reopen_days} days ago")
     text = _text(note, "body.note", settings.description_max_chars, required=True)
+    before = report.status.value
     report.status = ReportStatus.FILED
     report.status_note = text
     report.updated_at = now
     report.closed_at = None
     _event(session, report, EventKind.REOPEN, now, actor="reporter", note=text)
+    _audit(
+        session, "report.reopen", report, "reporter", now, text, {"from": before, "to": report.status.value}
+    )
     return report
 
 
@@ -313,6 +330,21 @@ def _event(
     session.add(event)
     session.flush()
     return event
+
+
+def _audit(
+    session: Session,
+    kind: str,
+    report: Report,
+    actor: str,
+    at: datetime,
+    note: str,
+    data: dict[str, audit.JSONValue] | None = None,
+) -> None:
+    """The audit entry of a public step, the note as its sha256: the log outlives the reports and keeps
+    no text that could hold personal data."""
+    details = {**(data or {}), "note_sha256": hashlib.sha256(note.encode()).hexdigest()}
+    audit.record(session, kind, f"report:{report.id}", actor=actor, at=at, data=details)
 
 
 def _text(value: str, field: str, max_chars: int, *, required: bool) -> str:

@@ -4,11 +4,13 @@ list and map with filters."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from shahr.civic import ratelimit
@@ -18,8 +20,9 @@ from shahr.civic.reports.errors import InvalidReport, ReportError, ReportNotFoun
 from shahr.civic.reports.schemas import ReportPublic
 from shahr.civic.reports.settings import ReportSettings
 from shahr.civic.reports.tables import ReportStatus
-from shahr.civic.settings import Action
+from shahr.civic.settings import Action, CivicSettings
 from shahr.civic.text import to_ascii_digits
+from shahr.settings import Settings
 from shahr.web.deps import SessionDep, SettingsDep
 from shahr.web.pages.deps import now
 from shahr.web.pages.i18n import TEXTS, Lang
@@ -62,25 +65,47 @@ async def file_report(
     """File the report (its photo checked and cleaned first, so a refused photo files nothing) and send
     the browser to the private follow-up page, which shows the token this once."""
     async with request.form(max_files=1, max_fields=200) as form:
-        values = {key: value for key, value in form.items() if isinstance(value, str)}
-        try:
-            ratelimit.consume(
-                request.app.state.sessions,
-                Action.REPORT,
-                person=None,
-                address=request.client.host if request.client else None,
-                now=now(),
-                settings=civic,
-                secret=app_settings.secret_key,
-            )
-            media = form.get("photo")
-            photo = None
-            if isinstance(media, UploadFile) and media.filename:
-                photo = photos.clean_photo(await media.read(settings.photo_max_bytes + 1), settings)
-            new = _new_report(form, page.lang)
-            filed = workflow.file_report(session, new, settings=settings, districts=districts, now=now())
-        except (ReportError, GeoError, ratelimit.RateLimited) as exc:
-            return _form(page, session, settings, values, str(exc), status_code=status_of(exc))
+        media = form.get("photo")
+        upload = None
+        if isinstance(media, UploadFile) and media.filename:
+            upload = await media.read(settings.photo_max_bytes + 1)
+        address = request.client.host if request.client else None
+        # Database work in the thread pool, as a plain `def` handler's: blocking calls in the event loop
+        # would hold up every other request.
+        return await run_in_threadpool(
+            _file, form, upload, address, request.app.state.sessions, page, session, app_settings, settings,
+            civic, districts,
+        )  # fmt: skip
+
+
+def _file(
+    form: FormData,
+    upload: bytes | None,
+    address: str | None,
+    sessions: Callable[[], Session],
+    page: Page,
+    session: Session,
+    app_settings: Settings,
+    settings: ReportSettings,
+    civic: CivicSettings,
+    districts: Districts,
+) -> Response:
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    try:
+        ratelimit.consume(
+            sessions,
+            Action.REPORT,
+            person=None,
+            address=address,
+            now=now(),
+            settings=civic,
+            secret=app_settings.secret_key,
+        )
+        photo = photos.clean_photo(upload, settings) if upload is not None else None
+        new = _new_report(form, page.lang)
+        filed = workflow.file_report(session, new, settings=settings, districts=districts, now=now())
+    except (ReportError, GeoError, ratelimit.RateLimited) as exc:
+        return _form(page, session, settings, values, str(exc), status_code=status_of(exc))
     if photo is not None:
         photos.store_photo(session, filed.report.id, photo, filed.report.filed_at)
     return RedirectResponse(f"/{page.lang.value}/follow/{filed.token}?new=1", status_code=303)

@@ -5,16 +5,20 @@
 - `POST requests.{fmt}`: form-encoded (multipart also accepted, for a `media` photo upload: the media
   extension), `api_key` required (403 without a valid one), a location as lat & long, address_string or
   address_id, `attribute[code]=value` (`attribute[code][]=v` for a multivaluelist). Services are
-  `realtime`: the answer carries `service_request_id`, never a token;
+  `realtime`: the answer carries `service_request_id`, never a token. Rate-limited as reports
+  (`civic.ratelimit`): per reporter as the client names them and per client address;
 - `GET requests.{fmt}`: `service_request_id` (comma list, overrides everything else), `service_code`
   and `status` (comma lists), `start_date`/`end_date` (w3 dates with a zone); by default the most recent
   90 days and at most 1,000 requests (the spec's "Response Volume"), and a span over 90 days is refused;
 - `requests/{id}.{fmt}` and `tokens/{token}.{fmt}` (the reporter's private token, from the pages).
 
 Errors are the spec's list, `[{code, description}]` / `<errors><error>...`, with HTTP 404 for what does
-not exist, 403 for the api_key and 400 for anything else. Dates are ISO 8601 in Asia/Tehran local time
-(+03:30). A reporter's email, phone and name are stored but never in any answer here; text is masked
-(`civic.text.mask_personal_data`). `jurisdiction_id` is ignored: one jurisdiction per endpoint.
+not exist, 403 for the api_key, 429 (with `Retry-After`) for a client over its rate limit and 400 for
+anything else: the app's errors (`web.errors`) in the spec's format. The JSON shapes are the models below
+(the XML has the same elements), declared in the OpenAPI document with every error status. Dates are ISO
+8601 in Asia/Tehran local time (+03:30). A reporter's email, phone and name are stored but never in any
+answer here; text is masked (`civic.text.mask_personal_data`). `jurisdiction_id` is ignored: one
+jurisdiction per endpoint.
 """
 
 from __future__ import annotations
@@ -22,26 +26,33 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shahr.civic.geo import GeoError
+from shahr.civic.geo import Districts
 from shahr.civic.reports import api_keys, categories, photos, queries, workflow
-from shahr.civic.reports.errors import InvalidReport, ReportError
+from shahr.civic.reports.errors import InvalidReport
 from shahr.civic.reports.schemas import ReportPublic
+from shahr.civic.reports.settings import ReportSettings
 from shahr.civic.reports.tables import CLOSED, Category, ReportStatus
+from shahr.civic.settings import Action
 from shahr.civic.text import clean_text
-from shahr.web.deps import SessionDep
-from shahr.web.routers.civic_staff import DistrictsDep, ReportSettingsDep
+from shahr.errors import ShahrError
+from shahr.web.deps import DistrictsDep, RateLimit, RateLimitDep, ReportSettingsDep, SessionDep
+from shahr.web.errors import headers_of, status_of
+from shahr.web.schemas import NO_NUL, RETRY_AFTER
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -56,8 +67,11 @@ LIST_ITEMS = {
 }
 """XML element of each item of a list, by the list's element (the Spark convention maps both ways)."""
 STATUSES = {"open": [s for s in ReportStatus if s not in CLOSED], "closed": sorted(CLOSED)}
+SPEC_STATUSES = frozenset({403, 404, 429})
+"""The statuses answered as they are; every other refusal is the spec's 400."""
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
+_REPORTER_FIELDS = ("account_id", "device_id", "email", "phone")
 
 
 class Open311Error(Exception):
@@ -70,7 +84,8 @@ class Open311Error(Exception):
 
 class Open311Route(APIRoute):
     """Answers every error of these routes as the spec's error list, in the format of the path's
-    extension (XML when it has none it knows)."""
+    extension (XML when it has none it knows): the app's errors with their status from `web.errors`,
+    narrowed to the spec's (`SPEC_STATUSES`, else 400), and its headers (`Retry-After`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -81,15 +96,10 @@ class Open311Route(APIRoute):
                 return await handler(request)
             except Open311Error as exc:
                 return _errors(exc.status, str(exc), fmt)
-            except ReportError as exc:
-                status = exc.status if exc.status in (403, 404) else 400
-                return _errors(status, str(exc), fmt)
-            except GeoError as exc:
-                return _errors(400, str(exc), fmt)
+            except ShahrError as exc:
+                return _errors(status_of(exc)[0], str(exc), fmt, headers_of(exc))
             except StarletteHTTPException as exc:
-                return _errors(
-                    exc.status_code if exc.status_code in (403, 404) else 400, str(exc.detail), fmt
-                )
+                return _errors(exc.status_code, str(exc.detail), fmt)
             except RequestValidationError as exc:
                 first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
                 where = ".".join(str(part) for part in first["loc"][1:]) or "request"
@@ -98,30 +108,160 @@ class Open311Route(APIRoute):
         return handle
 
 
+# --- the answers' JSON shapes (the XML has the same elements) ----------------------------------------
+
+
+class SpecError(BaseModel):
+    code: int
+    """The HTTP status."""
+    description: str
+
+
+class Endpoint(BaseModel):
+    specification: str
+    url: str
+    changeset: str
+    type: str
+    formats: list[str]
+
+
+class Discovery(BaseModel):
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[Endpoint]
+
+
+class Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str | None
+    metadata: bool
+    type: str
+    keywords: str | None
+    group: str
+
+
+class AttributeValue(BaseModel):
+    key: str
+    name: str
+
+
+class ServiceAttribute(BaseModel):
+    variable: bool
+    code: str
+    datatype: str
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+    values: list[AttributeValue]
+
+
+class ServiceDefinition(BaseModel):
+    service_code: str
+    attributes: list[ServiceAttribute]
+
+
+class RequestCreated(BaseModel):
+    service_request_id: str
+    service_notice: str
+    account_id: str | None
+
+
+class ServiceRequest(BaseModel):
+    service_request_id: str
+    status: str
+    status_notes: str | None
+    service_name: str
+    service_code: str
+    description: str
+    agency_responsible: str
+    service_notice: str | None
+    requested_datetime: str
+    updated_datetime: str
+    expected_datetime: str
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+class TokenAnswer(BaseModel):
+    service_request_id: str
+    token: str
+
+
+def _documented(answer: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: the 200 answer in JSON (`answer`'s schema) and XML, and the spec's error list for
+    `errors` (400 and 404 for every resource: a bad parameter, an unknown format or thing)."""
+    xml = {"text/xml": {"schema": {"type": "string"}}}
+    documented: dict[int | str, dict[str, Any]] = {200: {"model": answer, "content": xml}}
+    for status in (400, 404, *errors):
+        documented[status] = {"model": list[SpecError], "content": xml, "description": "The spec's errors."}
+    if 429 in errors:
+        documented[429]["headers"] = RETRY_AFTER
+    return documented
+
+
+_FORM_FIELDS = {
+    "api_key": "The key issued to the client (required).",
+    "service_code": "The category (required).",
+    "lat": "WGS84 latitude, with long.",
+    "long": "WGS84 longitude, with lat.",
+    "address_string": "Where, in words (without lat and long).",
+    "address_id": "Where, as an address id.",
+    "description": "At most 4,000 characters.",
+    "media_url": "A photo's http(s) URL.",
+    **{name: "The reporter's; kept for staff, never published." for name in _CONTACT_FIELDS},
+}
+_FORM_PROPERTIES = {name: {"type": "string", "description": text} for name, text in _FORM_FIELDS.items()}
+_FORM = {
+    "type": "object",
+    "properties": _FORM_PROPERTIES,
+    "required": ["api_key", "service_code"],
+    "additionalProperties": {"type": "string", "description": "attribute[code] or attribute[code][]"},
+}
+_MULTIPART = {**_FORM, "properties": {**_FORM_PROPERTIES, "media": {"type": "string", "format": "binary"}}}
+REQUEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": _FORM},
+            "multipart/form-data": {"schema": _MULTIPART},
+        },
+    }
+}
+"""The POST's form, documented: the handler reads it itself, `attribute[code]` keys included."""
+
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 
+Format = Annotated[str, Path(pattern=NO_NUL, description="xml or json.", examples=["xml", "json"])]
 Locale = Annotated[str, Query(pattern="^(fa|en)$", description="Names in Persian (default) or English.")]
+Text = Annotated[str | None, Query(max_length=2000, pattern=NO_NUL)]
 
 
-@router.get("/discovery.{fmt}")
-def discovery(fmt: str, request: Request, session: SessionDep, settings: ReportSettingsDep) -> Response:
+@router.get("/discovery.{fmt}", responses=_documented(Discovery))
+def discovery(fmt: Format, request: Request, session: SessionDep, settings: ReportSettingsDep) -> Response:
     """Service Discovery: this one production endpoint, its formats, and the categories' changeset."""
     changed = categories.last_changed(session)
     changeset = _w3(changed, settings.timezone) if changed else "0"
-    document = {
-        "changeset": changeset,
-        "contact": settings.jurisdiction_contact,
-        "key_service": f"Keys are issued by the city's administrators: {settings.jurisdiction_contact}",
-        "endpoints": [
-            {
-                "specification": SPECIFICATION,
-                "url": str(request.url_for("open311_root")).rstrip("/"),
-                "changeset": changeset,
-                "type": "production",
-                "formats": ["text/xml", "application/json"],
-            }
+    document = Discovery(
+        changeset=changeset,
+        contact=settings.jurisdiction_contact,
+        key_service=f"Keys are issued by the city's administrators: {settings.jurisdiction_contact}",
+        endpoints=[
+            Endpoint(
+                specification=SPECIFICATION,
+                url=str(request.url_for("open311_root")).rstrip("/"),
+                changeset=changeset,
+                type="production",
+                formats=["text/xml", "application/json"],
+            )
         ],
-    }
+    )
     return _render(document, _format(fmt), "discovery")
 
 
@@ -131,61 +271,90 @@ def root(request: Request) -> Response:
     return Response(status_code=307, headers={"Location": str(request.url_for("discovery", fmt="xml"))})
 
 
-@router.get("/services.{fmt}")
-def services(fmt: str, session: SessionDep, locale: Locale = "fa") -> Response:
+@router.get("/services.{fmt}", responses=_documented(list[Service]))
+def services(fmt: Format, session: SessionDep, locale: Locale = "fa") -> Response:
     """GET Service List: the active categories."""
     listed = [_service(category, locale) for category in categories.list_categories(session)]
     return _render(listed, _format(fmt), "services")
 
 
-@router.get("/services/{service_code}.{fmt}")
-def service_definition(service_code: str, fmt: str, session: SessionDep) -> Response:
+@router.get("/services/{service_code}.{fmt}", responses=_documented(ServiceDefinition))
+def service_definition(
+    service_code: Annotated[str, Path(pattern=NO_NUL)], fmt: Format, session: SessionDep
+) -> Response:
     """GET Service Definition: the category's attributes (404 for an unknown code)."""
     category = categories.get_category(session, service_code)
     attributes = [
-        {
-            "variable": True,
-            "code": attribute.code,
-            "datatype": attribute.datatype,
-            "required": attribute.required,
-            "datatype_description": attribute.datatype_description,
-            "order": attribute.order,
-            "description": attribute.description,
-            "values": [{"key": value.key, "name": value.name} for value in attribute.values],
-        }
+        ServiceAttribute(
+            variable=True,
+            code=attribute.code,
+            datatype=attribute.datatype,
+            required=attribute.required,
+            datatype_description=attribute.datatype_description,
+            order=attribute.order,
+            description=attribute.description,
+            values=[AttributeValue(key=value.key, name=value.name) for value in attribute.values],
+        )
         for attribute in categories.attributes_of(category)
     ]
-    document = {"service_code": category.service_code, "attributes": attributes}
+    document = ServiceDefinition(service_code=category.service_code, attributes=attributes)
     return _render(document, _format(fmt), "service_definition")
 
 
-@router.post("/requests.{fmt}")
+@router.post(
+    "/requests.{fmt}", responses=_documented(list[RequestCreated], 403, 429), openapi_extra=REQUEST_BODY
+)
 async def create_request(
-    fmt: str, request: Request, session: SessionDep, settings: ReportSettingsDep, districts: DistrictsDep
+    fmt: Format,
+    request: Request,
+    session: SessionDep,
+    settings: ReportSettingsDep,
+    districts: DistrictsDep,
+    count: RateLimitDep,
 ) -> Response:
-    """POST Service Request. The photo of a `media` upload is checked and cleaned before anything is
-    stored, so a refused photo files nothing."""
+    """POST Service Request. The api_key is checked, then the request counted for the rate limits, then
+    the photo of a `media` upload is checked and cleaned before anything is stored, so a refused photo
+    files nothing."""
     output = _format(fmt)
     async with request.form(max_files=1, max_fields=200) as form:
-        key = api_keys.check_api_key(session, _field(form, "api_key") or request.query_params.get("api_key"))
-        service_code = _field(form, "service_code")
-        if not service_code:
-            raise Open311Error(400, "service_code was not provided")
         media = form.get("media")
-        photo = None
-        if isinstance(media, UploadFile):
-            photo = photos.clean_photo(await media.read(settings.photo_max_bytes + 1), settings)
-        new = workflow.NewReport(
-            service_code=service_code,
-            description=_field(form, "description") or "",
-            lat=_coordinate(form, "lat", 90),
-            lon=_coordinate(form, "long", 180),
-            address=_field(form, "address_string"),
-            address_id=_field(form, "address_id"),
-            answers=_answers(form),
-            media_url=_media_url(_field(form, "media_url")),
-            contact=workflow.Contact(**{name: _field(form, name) for name in _CONTACT_FIELDS}),
+        upload = await media.read(settings.photo_max_bytes + 1) if isinstance(media, UploadFile) else None
+        query_key = request.query_params.get("api_key")
+        # The database work runs in the thread pool, as a plain `def` handler's would: blocking calls in
+        # the event loop would hold up every other request while this one waits for the database.
+        return await run_in_threadpool(
+            _file_request, form, upload, query_key, output, session, settings, districts, count
         )
+
+
+def _file_request(
+    form: FormData,
+    upload: bytes | None,
+    query_key: str | None,
+    output: str,
+    session: Session,
+    settings: ReportSettings,
+    districts: Districts,
+    count: RateLimit,
+) -> Response:
+    _refuse_nul(form)
+    key = api_keys.check_api_key(session, _field(form, "api_key") or query_key)
+    count(Action.REPORT, _reporter(key.id, form))
+    service_code = _field(form, "service_code")
+    if not service_code:
+        raise Open311Error(400, "service_code was not provided")
+    photo = photos.clean_photo(upload, settings) if upload is not None else None
+    new = workflow.NewReport(
+        service_code=service_code,
+        description=_field(form, "description") or "",
+        lat=_coordinate(form, "lat", 90),
+        lon=_coordinate(form, "long", 180),
+        address=_field(form, "address_string"),
+        address_id=_field(form, "address_id"),
+        answers=_answers(form),
+        media_url=_media_url(_field(form, "media_url")),
+        contact=workflow.Contact(**{name: _field(form, name) for name in _CONTACT_FIELDS}),
+    )
     filed = workflow.file_report(
         session,
         new,
@@ -203,25 +372,23 @@ async def create_request(
         f"{report.department}: expected by {_w3(report.due_at, settings.timezone)} "
         f"({report.category.sla_hours}-hour service level)"
     )
-    answer = {
-        "service_request_id": str(report.id),
-        "service_notice": notice,
-        "account_id": new.contact.account_id,
-    }
+    answer = RequestCreated(
+        service_request_id=str(report.id), service_notice=notice, account_id=new.contact.account_id
+    )
     return _render([answer], output, "service_requests")
 
 
-@router.get("/requests.{fmt}")
+@router.get("/requests.{fmt}", responses=_documented(list[ServiceRequest]))
 def list_requests(
-    fmt: str,
+    fmt: Format,
     request: Request,
     session: SessionDep,
     settings: ReportSettingsDep,
-    service_request_id: str | None = None,
-    service_code: str | None = None,
-    start_date: str | None = None,
-    end_date: str | None = None,
-    status: str | None = None,
+    service_request_id: Text = None,
+    service_code: Text = None,
+    start_date: Text = None,
+    end_date: Text = None,
+    status: Text = None,
     locale: Locale = "fa",
 ) -> Response:
     """GET Service Requests, with the spec's filters and defaults (see the module docstring)."""
@@ -257,10 +424,10 @@ def list_requests(
     )
 
 
-@router.get("/requests/{service_request_id}.{fmt}")
+@router.get("/requests/{service_request_id}.{fmt}", responses=_documented(list[ServiceRequest]))
 def get_request(
-    service_request_id: str,
-    fmt: str,
+    service_request_id: Annotated[str, Path(pattern=NO_NUL)],
+    fmt: Format,
     request: Request,
     session: SessionDep,
     settings: ReportSettingsDep,
@@ -272,63 +439,67 @@ def get_request(
     return _render([_request(view, request, settings.timezone, locale)], output, "service_requests")
 
 
-@router.get("/tokens/{token}.{fmt}")
-def get_token(token: str, fmt: str, session: SessionDep) -> Response:
+@router.get("/tokens/{token}.{fmt}", responses=_documented(list[TokenAnswer]))
+def get_token(token: Annotated[str, Path(pattern=NO_NUL)], fmt: Format, session: SessionDep) -> Response:
     """GET service_request_id from a token: the reporter's private token names their request."""
     output = _format(fmt)
     report = workflow.find_report_by_token(session, token)
     if report is None:
         raise Open311Error(404, "token not found")
-    return _render([{"service_request_id": str(report.id), "token": token}], output, "service_requests")
+    return _render([TokenAnswer(service_request_id=str(report.id), token=token)], output, "service_requests")
 
 
 # --- shapes ---------------------------------------------------------------------------------------
 
 
-def _service(category: Category, locale: str) -> dict[str, Any]:
+def _service(category: Category, locale: str) -> Service:
     english = locale == "en"
-    return {
-        "service_code": category.service_code,
-        "service_name": category.name_en if english else category.name_fa,
-        "description": (category.description_en if english else category.description_fa) or None,
-        "metadata": bool(category.attributes),
-        "type": "realtime",
-        "keywords": category.keywords or None,
-        "group": category.group,
-    }
+    return Service(
+        service_code=category.service_code,
+        service_name=category.name_en if english else category.name_fa,
+        description=(category.description_en if english else category.description_fa) or None,
+        metadata=bool(category.attributes),
+        type="realtime",
+        keywords=category.keywords or None,
+        group=category.group,
+    )
 
 
-def _request(view: ReportPublic, request: Request, timezone: str, locale: str) -> dict[str, Any]:
+def _request(view: ReportPublic, request: Request, timezone: str, locale: str) -> ServiceRequest:
     """A report as GeoReport v2's `request`: built from the public view, so the text is masked and no
     contact detail can appear."""
     media_url = None
     if view.photo_ids:
         media_url = str(request.url_for("civic_photo", photo_id=view.photo_ids[0]))
-    return {
-        "service_request_id": str(view.id),
-        "status": "closed" if view.status in CLOSED else "open",
-        "status_notes": view.status_note,
-        "service_name": view.category_en if locale == "en" else view.category_fa,
-        "service_code": view.service_code,
-        "description": view.description,
-        "agency_responsible": view.department,
-        "service_notice": None,
-        "requested_datetime": _w3(view.filed_at, timezone),
-        "updated_datetime": _w3(view.updated_at, timezone),
-        "expected_datetime": _w3(view.due_at, timezone),
-        "address": view.address,
-        "address_id": view.address_id,
-        "zipcode": None,
-        "lat": view.lat,
-        "long": view.lon,
-        "media_url": media_url or view.media_url,
-    }
+    return ServiceRequest(
+        service_request_id=str(view.id),
+        status="closed" if view.status in CLOSED else "open",
+        status_notes=view.status_note,
+        service_name=view.category_en if locale == "en" else view.category_fa,
+        service_code=view.service_code,
+        description=view.description,
+        agency_responsible=view.department,
+        service_notice=None,
+        requested_datetime=_w3(view.filed_at, timezone),
+        updated_datetime=_w3(view.updated_at, timezone),
+        expected_datetime=_w3(view.due_at, timezone),
+        address=view.address,
+        address_id=view.address_id,
+        zipcode=None,
+        lat=view.lat,
+        long=view.lon,
+        media_url=media_url or view.media_url,
+    )
 
 
-def _render(document: Any, fmt: str, root: str) -> Response:
+def _render(document: BaseModel | Sequence[BaseModel], fmt: str, root: str) -> Response:
+    """The answer in `fmt`: JSON as the models dump, or XML with `root` as the document element."""
+    data = (
+        [item.model_dump() for item in document] if isinstance(document, Sequence) else document.model_dump()
+    )
     if fmt == "json":
-        return Response(json.dumps(document, ensure_ascii=False), media_type=FORMATS["json"])
-    element = _xml(root, document)
+        return Response(json.dumps(data, ensure_ascii=False), media_type=FORMATS["json"])
+    element = _xml(root, data)
     body = ElementTree.tostring(element, encoding="unicode", xml_declaration=False)
     return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + body, media_type=FORMATS["xml"])
 
@@ -348,9 +519,11 @@ def _xml(tag: str, value: Any) -> ElementTree.Element:
     return element
 
 
-def _errors(status: int, description: str, fmt: str) -> Response:
-    response = _render([{"code": status, "description": description}], fmt, "errors")
-    response.status_code = status
+def _errors(status: int, description: str, fmt: str, headers: dict[str, str] | None = None) -> Response:
+    code = status if status in SPEC_STATUSES else 400
+    response = _render([SpecError(code=code, description=description)], fmt, "errors")
+    response.status_code = code
+    response.headers.update(headers or {})
     return response
 
 
@@ -361,6 +534,23 @@ def _format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise Open311Error(404, f"format {fmt!r} is not offered: use .xml or .json")
     return fmt
+
+
+def _refuse_nul(form: FormData) -> None:
+    """A NUL (0x00) in any field is refused: PostgreSQL cannot store it (`schemas.NO_NUL`)."""
+    for key, value in form.multi_items():
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            raise Open311Error(400, f"{key.replace(chr(0), '')!r} contains a NUL character (0x00)")
+
+
+def _reporter(key_id: int, form: FormData) -> str | None:
+    """The reporter as the client names them (account_id, else device_id, email or phone), under the
+    client's key: who the per-person rate limit counts. None: the address alone is counted."""
+    for name in _REPORTER_FIELDS:
+        value = _field(form, name)
+        if value is not None:
+            return f"open311:{key_id}:{name}:{value.strip()}"
+    return None
 
 
 def _field(form: FormData, name: str) -> str | None:

@@ -4,95 +4,50 @@ answer, moderation, and the audit log's head. Handlers call `shahr.civic` and co
 Residents act with a person token (`Authorization: Person <token>`, from verification); reading is open
 to anyone and never returns a person's id. Proposing, supporting, commenting and asking for a code are
 rate-limited per person (or phone) and per client address: 429 `rate_limited` with `Retry-After`.
-Answers and moderation need an admin staff token until the back office has roles for them.
+Answers take an office (or admin) staff token, moderation a moderator (or admin) one. Errors are the app's
+(`web.errors.STATUS`).
 
-The civic errors are mapped to HTTP by this router's route class, in the project's error format.
+`CivicDep`, `civic_settings` and `CIVIC_STATUS` are the pages' and their tests' names for what `web.deps`
+and `web.errors` define.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 
 from shahr.backoffice.auth import NotAuthenticated
-from shahr.civic import audit, ratelimit, verification
-from shahr.civic.geo import Districts, load_districts
-from shahr.civic.proposals import errors, moderation, queries, workflow
+from shahr.civic import audit, verification
+from shahr.civic.proposals import moderation, queries, workflow
 from shahr.civic.proposals import schemas as s
 from shahr.civic.proposals.tables import ProposalStatus, TargetKind
-from shahr.civic.reports.settings import get_report_settings
-from shahr.civic.settings import Action, CivicSettings, get_civic_settings
-from shahr.errors import ShahrError
-from shahr.web.deps import AdminDep, SessionDep, SettingsDep
-from shahr.web.errors import error_body
-from shahr.web.schemas import NO_NUL, ErrorBody, error_responses
+from shahr.civic.settings import Action
+from shahr.web.deps import CivicDep as CivicDep
+from shahr.web.deps import (
+    DistrictsDep,
+    ModeratorDep,
+    OfficeDep,
+    RateLimitDep,
+    SessionDep,
+    SettingsDep,
+)
+from shahr.web.deps import civic_settings as civic_settings
+from shahr.web.errors import STATUS, error_body
+from shahr.web.schemas import NO_NUL, RATE_LIMITED, RowIdPath, error_responses
 
-CIVIC_STATUS: dict[type[ShahrError], tuple[int, str]] = {
-    errors.InvalidProposal: (422, "invalid_proposal"),
-    errors.ProposalNotFound: (404, "proposal_not_found"),
-    errors.AlreadySupported: (409, "already_supported"),
-    errors.AlreadyFlagged: (409, "already_flagged"),
-    errors.ProposalClosed: (409, "proposal_closed"),
-    verification.InvalidPhone: (422, "invalid_phone"),
-    verification.ChallengeNotFound: (404, "challenge_not_found"),
-    verification.ChallengeClosed: (409, "challenge_closed"),
-    verification.CodeNotSent: (503, "code_not_sent"),
-    verification.BadPersonToken: (401, "bad_person_token"),
-    ratelimit.RateLimited: (429, "rate_limited"),
-}
-"""Civic error -> (HTTP status, code); anything else goes on to the app's handlers (`web.errors`)."""
+CIVIC_STATUS = STATUS
+"""The app's error table, under the name the pages' error route (`web/pages/route.py`) imports."""
 
+router = APIRouter(tags=["proposals"], responses=error_responses(422))
 
-class CivicRoute(APIRoute):
-    """Answers the civic errors in the project's format, with `Retry-After` on a 429."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def civic_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except ShahrError as exc:
-                mapped = next((CIVIC_STATUS[cls] for cls in type(exc).__mro__ if cls in CIVIC_STATUS), None)
-                if mapped is None:
-                    raise
-                headers = (
-                    {"Retry-After": str(exc.retry_after_s)}
-                    if isinstance(exc, ratelimit.RateLimited)
-                    else None
-                )
-                body = error_body(mapped[1], str(exc), getattr(exc, "field", None))
-                return JSONResponse(body, status_code=mapped[0], headers=headers)
-
-        return civic_handler
-
-
-_RATE_LIMITED: dict[int | str, dict[str, Any]] = {
-    429: {
-        "model": ErrorBody,
-        "headers": {"Retry-After": {"description": "Seconds.", "schema": {"type": "integer"}}},
-    }
-}
-router = APIRouter(tags=["proposals"], route_class=CivicRoute, responses=error_responses(422))
-
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A row id (64-bit).")]
 ChallengeId = Annotated[str, Path(min_length=1, max_length=32, pattern=NO_NUL)]
-
-
-def civic_settings() -> CivicSettings:
-    """The civic settings (`SHAHR_CIVIC_...`); tests override this dependency."""
-    return get_civic_settings()
-
-
-CivicDep = Annotated[CivicSettings, Depends(civic_settings)]
 
 
 @lru_cache(maxsize=4)
@@ -103,10 +58,6 @@ def _load_sender(path: str, environment: str) -> verification.CodeSender:
 def code_sender(settings: SettingsDep, civic: CivicDep) -> verification.CodeSender:
     """One sender per process, as the settings name it; tests override this dependency."""
     return _load_sender(civic.code_sender, settings.environment)
-
-
-def districts() -> Districts:
-    return load_districts(get_report_settings().districts_file)
 
 
 _person_header = APIKeyHeader(
@@ -134,28 +85,12 @@ def _limited(action: Action) -> Callable[..., verification.Person]:
     """The person, once `action` is counted for them and their address (429 when either is over)."""
 
     def dependency(
-        request: Request,
-        person: Annotated[verification.Person, Depends(_person)],
-        settings: SettingsDep,
-        civic: CivicDep,
+        person: Annotated[verification.Person, Depends(_person)], count: RateLimitDep
     ) -> verification.Person:
-        ratelimit.consume(
-            request.app.state.sessions,
-            action,
-            person=person.id,
-            address=_address(request),
-            now=datetime.now(UTC),
-            settings=civic,
-            secret=settings.secret_key,
-        )
+        count(action, person.id)
         return person
 
     return dependency
-
-
-def _address(request: Request) -> str | None:
-    """The client's address as the server sees it: behind a proxy, run uvicorn with --proxy-headers."""
-    return request.client.host if request.client else None
 
 
 ProposerDep = Annotated[verification.Person, Depends(_limited(Action.PROPOSAL))]
@@ -168,27 +103,19 @@ PersonDep = Annotated[verification.Person, Depends(_person)]
     "/civic/verifications",
     status_code=status.HTTP_201_CREATED,
     response_model=s.ChallengeStarted,
-    responses={**_RATE_LIMITED, **error_responses(503)},
+    responses={**RATE_LIMITED, **error_responses(503)},
 )
 def start_verification(
     body: s.VerificationStart,
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     civic: CivicDep,
+    count: RateLimitDep,
     sender: Annotated[verification.CodeSender, Depends(code_sender)],
 ) -> s.ChallengeStarted:
     """Send a one-time code to a phone; limited per phone number and per address."""
     now = datetime.now(UTC)
-    ratelimit.consume(
-        request.app.state.sessions,
-        Action.VERIFICATION,
-        person=verification.phone_hash(body.phone, civic, settings.secret_key),
-        address=_address(request),
-        now=now,
-        settings=civic,
-        secret=settings.secret_key,
-    )
+    count(Action.VERIFICATION, verification.phone_hash(body.phone, civic, settings.secret_key))
     challenge = verification.start_verification(
         session, body.phone, sender=sender, settings=civic, secret=settings.secret_key, now=now
     )
@@ -234,14 +161,14 @@ def audit_head(session: SessionDep) -> s.AuditHeadPublic:
     "/proposals",
     status_code=status.HTTP_201_CREATED,
     response_model=s.ProposalSubmitted,
-    responses={**_RATE_LIMITED, **error_responses(401)},
+    responses={**RATE_LIMITED, **error_responses(401)},
 )
 def propose(
     body: s.ProposalCreate,
     session: SessionDep,
     civic: CivicDep,
     person: ProposerDep,
-    city: Annotated[Districts, Depends(districts)],
+    city: DistrictsDep,
 ) -> s.ProposalSubmitted:
     """A new proposal; `visibility: pending` when it waits for a moderator before it is shown."""
     proposal = workflow.create_proposal(
@@ -297,7 +224,7 @@ def list_overdue(session: SessionDep, settings: SettingsDep, civic: CivicDep) ->
 
 @router.get("/proposals/{proposal_id}", response_model=s.ProposalPublic, responses=error_responses(404))
 def read_proposal(
-    proposal_id: RowId, session: SessionDep, settings: SettingsDep, civic: CivicDep
+    proposal_id: RowIdPath, session: SessionDep, settings: SettingsDep, civic: CivicDep
 ) -> s.ProposalPublic:
     view = queries.get_proposal(session, proposal_id, settings=civic, now=datetime.now(UTC))
     return _proposal(view, settings.timezone)
@@ -307,10 +234,10 @@ def read_proposal(
     "/proposals/{proposal_id}/supports",
     status_code=status.HTTP_201_CREATED,
     response_model=s.SupportPublic,
-    responses={**_RATE_LIMITED, **error_responses(401, 404, 409)},
+    responses={**RATE_LIMITED, **error_responses(401, 404, 409)},
 )
 def support(
-    proposal_id: RowId, session: SessionDep, civic: CivicDep, person: SupporterDep
+    proposal_id: RowIdPath, session: SessionDep, civic: CivicDep, person: SupporterDep
 ) -> s.SupportPublic:
     """Support a proposal, once per person: a second support is 409 `already_supported`."""
     done = workflow.support(session, proposal_id, person, settings=civic, now=datetime.now(UTC))
@@ -327,7 +254,7 @@ def support(
     "/proposals/{proposal_id}/comments", response_model=list[s.CommentPublic], responses=error_responses(404)
 )
 def list_comments(
-    proposal_id: RowId,
+    proposal_id: RowIdPath,
     session: SessionDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
@@ -349,10 +276,10 @@ def list_comments(
     "/proposals/{proposal_id}/comments",
     status_code=status.HTTP_201_CREATED,
     response_model=s.CommentSubmitted,
-    responses={**_RATE_LIMITED, **error_responses(401, 404, 409)},
+    responses={**RATE_LIMITED, **error_responses(401, 404, 409)},
 )
 def add_comment(
-    proposal_id: RowId, body: s.CommentCreate, session: SessionDep, civic: CivicDep, person: CommenterDep
+    proposal_id: RowIdPath, body: s.CommentCreate, session: SessionDep, civic: CivicDep, person: CommenterDep
 ) -> s.CommentSubmitted:
     """Comment in a proposal's debate; 409 `proposal_closed` before the debate opens or after the answer."""
     entry = workflow.comment(session, proposal_id, person, body.body, settings=civic, now=datetime.now(UTC))
@@ -366,7 +293,7 @@ def add_comment(
     responses=error_responses(401, 404, 409),
 )
 def flag_proposal(
-    proposal_id: RowId, body: s.FlagCreate, session: SessionDep, civic: CivicDep, person: PersonDep
+    proposal_id: RowIdPath, body: s.FlagCreate, session: SessionDep, civic: CivicDep, person: PersonDep
 ) -> s.VisibilityPublic:
     """Ask moderators to look at a proposal; enough flags from distinct persons hide it until they do."""
     visibility = moderation.flag(
@@ -382,7 +309,7 @@ def flag_proposal(
     responses=error_responses(401, 404, 409),
 )
 def flag_comment(
-    comment_id: RowId, body: s.FlagCreate, session: SessionDep, civic: CivicDep, person: PersonDep
+    comment_id: RowIdPath, body: s.FlagCreate, session: SessionDep, civic: CivicDep, person: PersonDep
 ) -> s.VisibilityPublic:
     visibility = moderation.flag(
         session, TargetKind.COMMENT, comment_id, person, body.reason, settings=civic, now=datetime.now(UTC)
@@ -396,14 +323,14 @@ def flag_comment(
     responses=error_responses(401, 403, 404, 409),
 )
 def answer(
-    proposal_id: RowId,
+    proposal_id: RowIdPath,
     body: s.AnswerCreate,
     session: SessionDep,
     settings: SettingsDep,
     civic: CivicDep,
-    staff: AdminDep,
+    staff: OfficeDep,
 ) -> s.ProposalPublic:
-    """The city's official answer (admin staff), once the debate is open."""
+    """The city's official answer (an office, or admin staff), once the debate is open."""
     now = datetime.now(UTC)
     proposal = workflow.answer(
         session, proposal_id, office=body.office, text=body.text, staff=staff.name, now=now
@@ -412,8 +339,10 @@ def answer(
 
 
 @router.get("/moderation/queue", response_model=list[s.QueueItemPublic], responses=error_responses(401, 403))
-def moderation_queue(session: SessionDep, settings: SettingsDep, _staff: AdminDep) -> list[s.QueueItemPublic]:
-    """Everything flagged and not yet decided, oldest first (admin staff)."""
+def moderation_queue(
+    session: SessionDep, settings: SettingsDep, _staff: ModeratorDep
+) -> list[s.QueueItemPublic]:
+    """Everything flagged or held and not yet decided, oldest first (moderators)."""
     return [
         s.QueueItemPublic(
             kind=item.kind,
@@ -436,9 +365,9 @@ def moderation_queue(session: SessionDep, settings: SettingsDep, _staff: AdminDe
     responses=error_responses(401, 403, 404),
 )
 def decide(
-    kind: TargetKind, target_id: RowId, body: s.DecisionIn, session: SessionDep, staff: AdminDep
+    kind: TargetKind, target_id: RowIdPath, body: s.DecisionIn, session: SessionDep, staff: ModeratorDep
 ) -> s.VisibilityPublic:
-    """Approve (publish) or remove (hide for good) a proposal or comment (admin staff)."""
+    """Approve (publish) or remove (hide for good) a proposal or comment (moderators)."""
     visibility = moderation.decide(
         session, kind, target_id, body.decision, moderator=staff.name, now=datetime.now(UTC)
     )
