@@ -141,6 +141,20 @@ def test_a_reader_cannot_act(client: TestClient) -> None:
     assert client.post("/fa/staff/reports/1/status", data=form).status_code == 403
 
 
+def test_staff_pages_take_the_api_s_roles(client: TestClient) -> None:
+    """A moderator does not see reporters' contacts; an office works the triage, as in the API."""
+    _file(client)
+    client.post("/fa/staff/login", data={"token": _staff_token(client, "mod", StaffRole.MODERATOR)})
+    assert client.get("/fa/staff/reports/1", follow_redirects=False).status_code == 403
+    client.cookies.clear()
+    client.post("/fa/staff/login", data={"token": _staff_token(client, "office", StaffRole.OFFICE)})
+    page = client.get("/fa/staff/reports/1").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token is not None
+    form = {"status": "acknowledged", "note": "دیده شد", "csrf": token[1]}
+    assert client.post("/fa/staff/reports/1/status", data=form, follow_redirects=False).status_code == 303
+
+
 @pytest.mark.parametrize(
     ("target", "expected"),
     [("/fa/proposals/3", "/fa/proposals/3"), ("https://evil.example/", "/fa/"), ("//evil.example", "/fa/")],

@@ -70,8 +70,12 @@ def form_token(request: Request, cookie: str, secret: str) -> str:
     return csrf_token(value, secret) if value else ""
 
 
-AnyStaffPage = Annotated[StaffToken, Depends(_staff(*StaffRole))]
-OperatorPage = Annotated[StaffToken, Depends(_staff(StaffRole.OPERATOR, StaffRole.ADMIN))]
+ReportReaderPage = Annotated[
+    StaffToken, Depends(_staff(StaffRole.OPERATOR, StaffRole.FINANCE, StaffRole.OFFICE, StaffRole.ADMIN))
+]
+"""The same roles as the API's `ReportReaderDep`: every role but moderator (reporters' contacts show)."""
+TriagePage = Annotated[StaffToken, Depends(_staff(StaffRole.OPERATOR, StaffRole.OFFICE, StaffRole.ADMIN))]
+"""The same roles as the API's `TriageDep`."""
 StaffForm = Depends(_staff_form)
 """On a staff POST: refuses (403) a form without the token of the staff cookie."""
 PersonForm = Depends(_person_form)

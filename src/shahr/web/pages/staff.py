@@ -16,7 +16,7 @@ from shahr.backoffice.auth_tables import StaffRole
 from shahr.civic.reports import categories, duplicates, queries, workflow
 from shahr.civic.reports.tables import CLOSED, ReportStatus
 from shahr.web.deps import SessionDep, SettingsDep
-from shahr.web.pages.deps import AnyStaffPage, OperatorPage, StaffForm, form_token, now
+from shahr.web.pages.deps import ReportReaderPage, StaffForm, TriagePage, form_token, now
 from shahr.web.pages.rendering import PageDep
 from shahr.web.pages.reports import district_names, parse_status
 from shahr.web.pages.route import PageRoute
@@ -68,7 +68,7 @@ def triage(
     session: SessionDep,
     settings: SettingsDep,
     districts: DistrictsDep,
-    staff: AnyStaffPage,
+    staff: ReportReaderPage,
     status: str = "",
     district: str = "",
     overdue: bool = False,
@@ -104,7 +104,7 @@ def report(
     settings: SettingsDep,
     report_settings: ReportSettingsDep,
     districts: DistrictsDep,
-    staff: AnyStaffPage,
+    staff: ReportReaderPage,
 ) -> Response:
     view = queries.staff_report(session, report_id, now())
     found = duplicates.suggest_duplicates(session, report_id, report_settings)
@@ -129,7 +129,7 @@ def change_status(
     report_id: int,
     page: PageDep,
     session: SessionDep,
-    staff: OperatorPage,
+    staff: TriagePage,
     status: Annotated[str, Form()],
     note: Note,
 ) -> Response:
@@ -142,7 +142,7 @@ def add_note(
     report_id: int,
     page: PageDep,
     session: SessionDep,
-    staff: OperatorPage,
+    staff: TriagePage,
     note: Note,
     internal: Annotated[bool, Form()] = False,
 ) -> Response:
@@ -155,7 +155,7 @@ def assign(
     report_id: int,
     page: PageDep,
     session: SessionDep,
-    staff: OperatorPage,
+    staff: TriagePage,
     department: Annotated[str, Form(max_length=100)],
     note: Note = "",
 ) -> Response:
@@ -165,7 +165,7 @@ def assign(
 
 @router.post("/reports/{report_id}/merge", dependencies=[StaffForm])
 def merge(
-    report_id: int, page: PageDep, session: SessionDep, staff: OperatorPage, into: Annotated[int, Form()]
+    report_id: int, page: PageDep, session: SessionDep, staff: TriagePage, into: Annotated[int, Form()]
 ) -> Response:
     workflow.merge(session, report_id, into, actor=staff.name, now=now())
     return _back(page.lang.value, report_id)
