@@ -2,16 +2,17 @@
 HTTP floor.
 
 Run: `.venv/bin/python benchmarks/ingest.py [--seconds 30] [--devices 4] [--cards 3000] [--workers 1]
-[--postgres-url postgresql://postgres@127.0.0.1:5432/test]`. For each database (a SQLite file in a temp
-dir; a fresh PostgreSQL database on --postgres-url or SHAHR_TEST_POSTGRES_URL, skipped with a message when
-neither is set) it starts `shahr serve`, issues the cards (with money on them) and registers the devices
-over the API. A second process then streams batches of 100 taps from `--devices` validators at once (a
-thread each) for `--seconds`: a day generated on the demo feed (`shahr.batch.simulate`: real stops, routes
-and trips, tap-ons and tap-offs, duplicates and missing tap-offs), replayed on earlier days when it runs
-out, each validator's taps in time order with its own seq. It prints taps/s, p50/p99 batch latency and the
-CPU the server and the client used. Then the floor, in the same run since this machine is noisy: the same
-signed bodies posted to the device ping (HTTP, body, signature, one device lookup and commit; no
-ingestion) for up to 10 s, and the ratio.
+[--postgres-url postgresql://postgres@127.0.0.1:5432/test] [--warm-up 0]`. For each database (a SQLite
+file in a temp dir; a fresh PostgreSQL database on --postgres-url or SHAHR_TEST_POSTGRES_URL, skipped with
+a message when neither is set) it starts `shahr serve`, issues the cards (with money on them) and
+registers the devices over the API. A second process then streams batches of 100 taps from `--devices`
+validators at once (a thread each) for `--seconds`: a day generated on the demo feed
+(`shahr.batch.simulate`: real stops, routes and trips, tap-ons and tap-offs, duplicates and missing
+tap-offs), replayed on earlier days when it runs out, each validator's taps in time order with its own
+seq. It prints taps/s, p50/p99 batch latency and the CPU the server and the client used. Then the floor,
+in the same run since this machine is noisy: the same signed bodies posted to the device ping (HTTP, body,
+signature, one device lookup and commit; no ingestion) for up to 10 s, and the ratio. With `--warm-up S`
+the database is first put in service (`warm_up`): S seconds of uploads not counted, then ANALYZE.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def set_up(base_url: str, token: str, day: Path, devices: int) -> tuple[dict[int
 
 
 def validator_streams(
-    day: Path, card_ids: dict[int, str], devices: int
+    day: Path, card_ids: dict[int, str], devices: int, days_back: int = 0
 ) -> list[Iterator[list[dict[str, Any]]]]:
     """The day's taps dealt to `devices` validators by generated validator (all of one gate or vehicle's
     taps to the same one), each stream in time order, then the same day again 1, 2, ... days earlier;
@@ -102,9 +103,9 @@ def validator_streams(
         raise ValueError(f"{devices} devices but the day has taps of fewer generated validators")
 
     def stream(taps: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-        seq, batch, days_back = 0, [], 0
+        seq, batch, back = 0, [], days_back
         while True:
-            shift = timedelta(days=days_back)
+            shift = timedelta(days=back)
             for tap in taps:
                 seq += 1
                 batch.append(
@@ -122,7 +123,7 @@ def validator_streams(
                 if len(batch) == BATCH:
                     yield batch
                     batch = []
-            days_back += 1
+            back += 1
 
     return [stream(taps) for taps in dealt]
 
@@ -134,11 +135,12 @@ def stream_batches(
     secrets_by_device: dict[str, str],
     seconds: float,
     floor: bool,
+    days_back: int = 0,
 ) -> Run:
     """In the second process: one thread per validator sends batches until `seconds` have passed. The
     floor posts the same signed bodies to the device's ping instead."""
     devices = sorted(secrets_by_device)
-    streams = validator_streams(day, card_ids, len(devices))
+    streams = validator_streams(day, card_ids, len(devices), days_back)
     latencies: list[float] = []
     acknowledged = [0]
     resent = [0]
@@ -201,13 +203,16 @@ def measure(
     devices: dict[str, str],
     seconds: float,
     floor: bool,
+    days_back: int = 0,
 ) -> tuple[Run, float]:
     """Run the stream in a second process; also the CPU seconds the server's processes used meanwhile."""
     main = psutil.Process(server.pid)
     server_processes = [main, *main.children(recursive=True)]
     before = sum(_cpu(p) for p in server_processes)
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        run = pool.submit(stream_batches, server.base_url, day, card_ids, devices, seconds, floor).result()
+        run = pool.submit(
+            stream_batches, server.base_url, day, card_ids, devices, seconds, floor, days_back
+        ).result()
     return run, sum(_cpu(p) for p in server_processes) - before
 
 
@@ -242,6 +247,8 @@ def bench(name: str, database_url: str, work: Path, day: Path, args: argparse.Na
             f"{name}: {len(card_ids):,} cards and {len(devices)} devices set up over the API in "
             f"{time.perf_counter() - started:.1f} s; uvicorn workers: {args.workers}"
         )
+        if args.warm_up:
+            warm_up(server, token, day, card_ids, args, database_url)
         run, server_cpu = measure(server, day, card_ids, devices, args.seconds, floor=False)
         report("ingest", run, server_cpu)
         floor, floor_cpu = measure(
@@ -251,6 +258,28 @@ def bench(name: str, database_url: str, work: Path, day: Path, args: argparse.Na
         ratio = (floor.taps / floor.wall_s) / (run.taps / run.wall_s)
         print(f"  ratio floor/ingest: {ratio:.1f}x")
     print(f"  uploads answered (server log): {upload_statuses(log.read_text())}")
+
+
+def warm_up(
+    server: ServiceProcess,
+    token: str,
+    day: Path,
+    card_ids: dict[int, str],
+    args: argparse.Namespace,
+    database_url: str,
+) -> None:
+    """Put a database in service first: `--warm-up` seconds of the same taps 90 days earlier (another
+    Jalali month, so no cap reaches the measured days) from other devices, then ANALYZE on PostgreSQL,
+    as autovacuum does in service. A fresh database has no statistics, and the plans its connections
+    prepare while its tables are nearly empty go on scanning them whole as they grow, until autovacuum
+    (every minute) analyzes them."""
+    with StaffClient(server.base_url, token) as staff:
+        devices = {f"warm-{n}": staff.register_device(f"warm-{n}", "metro") for n in range(args.devices)}
+    run, server_cpu = measure(server, day, card_ids, devices, args.warm_up, floor=False, days_back=90)
+    report("warm-up, not counted (the same day 90 days earlier)", run, server_cpu)
+    if database_url.startswith("postgresql"):
+        with psycopg.connect(database_url, autocommit=True) as connection:
+            connection.execute("ANALYZE")
 
 
 def upload_statuses(log: str) -> str:
@@ -285,6 +314,13 @@ def main() -> None:
         "--workers", type=int, default=1, help="uvicorn worker processes (shahr serve --workers)"
     )
     parser.add_argument("--postgres-url", default=os.environ.get("SHAHR_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=0.0,
+        help="seconds of uploads (90 days earlier, other devices) before measuring, then ANALYZE: a "
+        "database in service rather than a fresh one",
+    )
     args = parser.parse_args()
 
     with TemporaryDirectory() as tmp:

@@ -164,6 +164,22 @@ def test_a_tap_five_minutes_ahead_of_the_upload_is_accepted(session: Session, in
     assert result.answers[0].status is TapStatus.ACCEPTED
 
 
+def test_a_tap_before_the_policy_s_first_version_is_quarantined_not_the_batch(
+    session: Session, ingest: Ingest
+) -> None:
+    card = cards.create_card(session, "adult").id
+    old = tap(1, card, "on", "08:00", "st_vakilabad") | {"tapped_at": "2025-03-20T08:00:00+03:30"}
+    result = ingest("gate-7", [old, tap(2, card, "on", "09:00", "st_vakilabad")])
+    # mashhad-distance applies from 1 Farvardin 1404 (2025-03-21); the other tap of the batch is rated.
+    assert [(a.status, a.reason_code) for a in result.answers] == [
+        (TapStatus.QUARANTINED, "no_tariff"),
+        (TapStatus.ACCEPTED, None),
+    ]
+    assert result.answers[0].reason_detail == (
+        "tapped_at: service date 2025-03-20 is before the policy's first version (2025-03-21)"
+    )
+
+
 def test_the_engine_refusing_a_tap_quarantines_it_with_the_anomaly(session: Session, ingest: Ingest) -> None:
     card = cards.create_card(session, "adult").id
     result = ingest(

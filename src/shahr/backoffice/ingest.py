@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from shahr.backoffice.errors import InvalidCommand
 from shahr.backoffice.ledger import check_aware
 from shahr.backoffice.rating import Booking, rate_card_days
 from shahr.backoffice.tables import Card
-from shahr.backoffice.taps import MALFORMED, SEQ_MAX, UNKNOWN_CARD, TapIn, TapRecord, TapStatus
+from shahr.backoffice.taps import MALFORMED, NO_TARIFF, SEQ_MAX, UNKNOWN_CARD, TapIn, TapRecord, TapStatus
 from shahr.fares.load import Policy
 from shahr.fares.network import FareNetwork
 
@@ -81,18 +81,19 @@ def ingest_batch(
         raise InvalidCommand(f"device_id {device_id!r} must be 1 to 64 characters")
     check_aware("now", now)
     payloads = [_canonical(tap) for tap in taps]
-    stored = _stored(session, device_id, payloads)
+    digests = [_fingerprint(payload) for payload in payloads]
+    stored = _stored(session, device_id, payloads, digests)
+    cards = _known_cards(session, payloads)
     rows: list[tuple[TapRecord, bool, bool]] = []
     new: list[TapRecord] = []
-    for payload in payloads:
-        digest = _fingerprint(payload)
+    for payload, digest in zip(payloads, digests, strict=True):
         key = _key(payload, digest)
         record = stored.get(key)
         if record is not None:
             rows.append((record, True, record.fingerprint != digest))
             continue
         record = TapRecord(device_id=device_id, payload=payload, fingerprint=digest)
-        session.add(screen(session, record, now, policy, max_ahead))
+        session.add(screen(session, record, now, policy, max_ahead, known_cards=cards))
         stored[key] = record
         new.append(record)
         rows.append((record, False, False))
@@ -106,10 +107,17 @@ def ingest_batch(
 
 
 def screen(
-    session: Session, record: TapRecord, received_at: datetime, policy: Policy, max_ahead: timedelta
+    session: Session,
+    record: TapRecord,
+    received_at: datetime,
+    policy: Policy,
+    max_ahead: timedelta,
+    *,
+    known_cards: Collection[str] | None = None,
 ) -> TapRecord:
     """Fill `record` from its payload: malformed, unknown card, or assigned to its card-day for the
-    engine to rate. Used at ingestion and again by the quarantine replay."""
+    engine to rate. Used at ingestion and again by the quarantine replay. `known_cards`: the cards that
+    exist among those a batch names, read at once (`_known_cards`); without it the card is looked up."""
     record.received_at = received_at
     record.seq = _seq_of(record.payload)
     try:
@@ -127,9 +135,15 @@ def screen(
     record.route_id = tap.route_id
     record.trip_id = tap.trip_id
     record.medium = tap.medium
-    if session.get(Card, tap.card_id) is None:
+    known = tap.card_id in known_cards if known_cards is not None else session.get(Card, tap.card_id)
+    if not known:
         return _quarantine(record, UNKNOWN_CARD, f"card_id: no card {tap.card_id!r} in the back office")
-    record.service_date = policy.service_date(tap.tapped_at)
+    service_date = policy.service_date(tap.tapped_at)
+    first = policy.versions[0].effective_from
+    if service_date < first:
+        detail = f"tapped_at: service date {service_date} is before the policy's first version ({first})"
+        return _quarantine(record, NO_TARIFF, detail)
+    record.service_date = service_date
     record.status = TapStatus.ACCEPTED
     record.reason_code = record.reason_detail = None
     return record
@@ -177,19 +191,36 @@ def _fingerprint(payload: Mapping[str, Any]) -> str:
 
 
 def _stored(
-    session: Session, device_id: str, payloads: list[dict[str, Any]]
+    session: Session, device_id: str, payloads: list[dict[str, Any]], digests: list[str]
 ) -> dict[tuple[int | None, str | None], TapRecord]:
-    """Taps of this batch already stored, by seq (or by fingerprint for the few without a usable seq)."""
-    keys = [_key(payload, _fingerprint(payload)) for payload in payloads]
+    """Taps of this batch already stored, by seq (or by fingerprint for the few without a usable seq),
+    in one query."""
+    keys = [_key(payload, digest) for payload, digest in zip(payloads, digests, strict=True)]
     seqs = {seq for seq, _ in keys if seq is not None}
-    digests = {digest for _, digest in keys if digest is not None}
-    found: dict[tuple[int | None, str | None], TapRecord] = {}
+    unnumbered = {digest for _, digest in keys if digest is not None}
+    which: list[ColumnElement[bool]] = []
     if seqs:
-        query = select(TapRecord).where(TapRecord.device_id == device_id, TapRecord.seq.in_(seqs))
-        found.update(((r.seq, None), r) for r in session.scalars(query))
-    if digests:
-        query = select(TapRecord).where(
-            TapRecord.device_id == device_id, TapRecord.seq.is_(None), TapRecord.fingerprint.in_(digests)
-        )
-        found.update(((None, r.fingerprint), r) for r in session.scalars(query))
-    return found
+        which.append(TapRecord.seq.in_(seqs))
+    if unnumbered:
+        which.append(and_(TapRecord.seq.is_(None), TapRecord.fingerprint.in_(unnumbered)))
+    if not which:
+        return {}
+    query = select(TapRecord).where(TapRecord.device_id == device_id, or_(*which))
+    return {_stored_key(record): record for record in session.scalars(query)}
+
+
+def _stored_key(record: TapRecord) -> tuple[int | None, str | None]:
+    return (record.seq, None) if record.seq is not None else (None, record.fingerprint)
+
+
+def _could_be_card_id(card_id: object) -> TypeGuard[str]:
+    return isinstance(card_id, str) and 1 <= len(card_id) <= 32 and "\x00" not in card_id
+
+
+def _known_cards(session: Session, payloads: list[dict[str, Any]]) -> set[str]:
+    """The cards that exist among those the batch's taps name, in one query. Only ids a tap could carry
+    are asked for (`TapIn.card_id`: 1 to 32 characters, no NUL, which PostgreSQL text cannot hold)."""
+    named = {card_id for card_id in (p.get("card_id") for p in payloads) if _could_be_card_id(card_id)}
+    if not named:
+        return set()
+    return set(session.scalars(select(Card.id).where(Card.id.in_(named))))

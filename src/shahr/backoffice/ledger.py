@@ -8,10 +8,13 @@ so the ledger is its own audit trail and a balance at any past instant can be re
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from shahr.backoffice.errors import (
@@ -19,6 +22,7 @@ from shahr.backoffice.errors import (
     IdempotencyConflict,
     ImmutableRecord,
     InvalidCommand,
+    LedgerError,
     TransactionNotFound,
     UnbalancedPostings,
     UnknownAccount,
@@ -61,6 +65,10 @@ def open_account(session: Session, code: str, kind: AccountKind, currency: str =
     """Open an account (e.g. `operator:<agency_id>`); refused if the code is taken."""
     if find_account(session, code) is not None:
         raise InvalidCommand(f"account {code!r} is already open")
+    return _insert_account(session, code, kind, currency)
+
+
+def _insert_account(session: Session, code: str, kind: AccountKind, currency: str) -> Account:
     account = Account(code=code, kind=kind, currency=currency)
     session.add(account)
     session.flush()
@@ -77,8 +85,22 @@ def get_account(session: Session, code: str) -> Account:
     if account is not None:
         return account
     if code in SYSTEM_ACCOUNTS:
-        return open_account(session, code, SYSTEM_ACCOUNTS[code])
+        # Not through `open_account`: its second look would call an account that a concurrent first use
+        # committed meanwhile "already open" (422). Inserting leaves that race to the unique code: an
+        # IntegrityError, answered 409 `concurrent_request`, which clients retry.
+        return _insert_account(session, code, SYSTEM_ACCOUNTS[code], CURRENCY)
     raise UnknownAccount(code)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A transaction to book with `post_many`: the arguments `post` takes, without an idempotency key."""
+
+    kind: TransactionKind
+    postings: list[tuple[str, int]]
+    effective_at: datetime
+    reason: str
+    reference: str | None = None
 
 
 def post(
@@ -105,6 +127,38 @@ def post(
         if existing is not None:
             return _same_or_conflict(existing, kind, postings, effective_at, reason, reference)
     return _book(session, kind, postings, effective_at, reason, reference, idempotency_key, None)
+
+
+def post_many(session: Session, entries: Sequence[Entry]) -> list[int]:
+    """Book several transactions at once (a batch of taps books one per card-day that changed) and return
+    their ids, in order.
+
+    Every check `post` makes holds for each entry (balanced, no zero posting, a reason, known accounts in
+    one currency, an aware time), and all are made before anything is written, so a refused entry books
+    none of them; the error carries a note naming the entry. The accounts are looked up once for all
+    entries, then the transactions and their postings are inserted in one statement each, which is what
+    makes a batch cheap. No idempotency key: callers that need one use `post`. Flushed, not committed.
+    """
+    if not entries:
+        return []
+    for number, entry in enumerate(entries, start=1):
+        with _naming(entry, number, len(entries)):
+            _check(entry.postings, entry.reason)
+            check_aware("effective_at", entry.effective_at)
+    accounts = _account_ids(session, {code for entry in entries for code, _ in entry.postings})
+    for number, entry in enumerate(entries, start=1):
+        with _naming(entry, number, len(entries)):
+            _one_currency([accounts[code] for code, _ in entry.postings])
+    ids = _insert_transactions(session, entries)
+    session.execute(
+        insert(Posting),
+        [
+            {"transaction_id": transaction_id, "account_id": accounts[code][0], "amount_minor": amount}
+            for transaction_id, entry in zip(ids, entries, strict=True)
+            for code, amount in entry.postings
+        ],
+    )
+    return ids
 
 
 def reverse(session: Session, transaction_id: int, reason: str, *, at: datetime | None = None) -> Transaction:
@@ -165,6 +219,63 @@ def is_balanced(session: Session) -> bool:
     return unbalanced is None
 
 
+@contextmanager
+def _naming(entry: Entry, number: int, count: int) -> Iterator[None]:
+    """A refusal of one entry of `post_many` says which one (as a note: the message stays `post`'s)."""
+    try:
+        yield
+    except (LedgerError, InvalidCommand) as exc:
+        exc.add_note(f"entry {number} of {count}: {entry.reason!r}, reference {entry.reference}")
+        raise
+
+
+def _check(postings: list[tuple[str, int]], reason: str) -> None:
+    """What every transaction must be: postings that sum to zero, none of them zero, and a reason."""
+    total = sum(amount for _, amount in postings)
+    if not postings or total != 0:
+        raise UnbalancedPostings(total, postings)
+    zero = [code for code, amount in postings if amount == 0]
+    if zero:
+        raise InvalidCommand(f"postings of 0 to {', '.join(zero)}: leave them out")
+    if not reason.strip():
+        raise InvalidCommand("a transaction needs a reason")
+
+
+def _one_currency(accounts: Sequence[tuple[int, str]]) -> None:
+    """A transaction moves money in one currency: its accounts' (id, currency) must agree."""
+    currencies = {currency for _, currency in accounts}
+    if len(currencies) > 1:
+        raise InvalidCommand(f"postings in several currencies {sorted(currencies)}: one transaction, one")
+
+
+def _account_ids(session: Session, codes: set[str]) -> dict[str, tuple[int, str]]:
+    """Each code's (account id, currency), in one query; a system account not yet open is opened, any
+    other unknown code is refused (`UnknownAccount`)."""
+    rows = session.execute(select(Account.code, Account.id, Account.currency).where(Account.code.in_(codes)))
+    found = {code: (account_id, currency) for code, account_id, currency in rows}
+    for code in sorted(codes - found.keys()):
+        account = get_account(session, code)
+        found[code] = (account.id, account.currency)
+    return found
+
+
+def _insert_transactions(session: Session, entries: Sequence[Entry]) -> list[int]:
+    """Insert the entries' transactions in one statement; their ids in entry order."""
+    created_at = datetime.now(UTC)
+    rows = [
+        {
+            "kind": entry.kind,
+            "created_at": created_at,
+            "effective_at": check_aware("effective_at", entry.effective_at),
+            "reason": entry.reason,
+            "reference": entry.reference,
+        }
+        for entry in entries
+    ]
+    returning = insert(Transaction).returning(Transaction.id, sort_by_parameter_order=True)
+    return [int(transaction_id) for transaction_id in session.scalars(returning, rows)]
+
+
 def _book(
     session: Session,
     kind: TransactionKind,
@@ -175,18 +286,9 @@ def _book(
     idempotency_key: str | None,
     reverses_id: int | None,
 ) -> Transaction:
-    total = sum(amount for _, amount in postings)
-    if not postings or total != 0:
-        raise UnbalancedPostings(total, postings)
-    zero = [code for code, amount in postings if amount == 0]
-    if zero:
-        raise InvalidCommand(f"postings of 0 to {', '.join(zero)}: leave them out")
-    if not reason.strip():
-        raise InvalidCommand("a transaction needs a reason")
+    _check(postings, reason)
     accounts = [get_account(session, code) for code, _ in postings]
-    currencies = {account.currency for account in accounts}
-    if len(currencies) > 1:
-        raise InvalidCommand(f"postings in several currencies {sorted(currencies)}: one transaction, one")
+    _one_currency([(account.id, account.currency) for account in accounts])
     transaction = Transaction(
         kind=kind,
         created_at=datetime.now(UTC),

@@ -132,7 +132,9 @@ class Transaction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reason: Mapped[str] = mapped_column(Text)
-    reference: Mapped[str | None] = mapped_column(String(128))
+    reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    """What the transaction is about (`card-day:<card_id>:<date>`, `clearing:<date>`, `pass:<product>`);
+    indexed because rating sums a batch's card-days by it."""
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
     """The transaction this one reverses; unique, so a transaction is reversed at most once."""

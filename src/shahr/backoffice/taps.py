@@ -67,6 +67,8 @@ MALFORMED = "malformed"
 """Reason code of a tap missing a field or carrying a bad value; the detail names the field."""
 UNKNOWN_CARD = "unknown_card"
 """Reason code of a well-formed tap whose card the back office does not know (yet)."""
+NO_TARIFF = "no_tariff"
+"""Reason code of a tap on a service date before the fare policy's first version: nothing prices it."""
 
 
 class TapRecord(Base):
@@ -101,7 +103,12 @@ class TapRecord(Base):
     @property
     def label(self) -> str:
         """How a reason or a log line names the tap."""
-        return f"device {self.device_id} seq {self.seq}"
+        return tap_label(self.device_id, self.seq)
+
+
+def tap_label(device_id: str, seq: int | None) -> str:
+    """How a reason or a log line names a tap, from its row or from its columns read alone."""
+    return f"device {device_id} seq {seq}"
 
 
 class CardDay(Base):

@@ -1,5 +1,6 @@
 """Caps and passes: passes held by cards, the pass_sale transaction kind, card-days' fares before caps,
-and what each rated journey was charged after them.
+and what each rated journey was charged after them; an index on `transactions.reference`, by which
+rating sums what a batch's card-days were charged.
 
 Revision ID: 0004
 Revises: 0003
@@ -44,6 +45,7 @@ def _set_kinds(values: tuple[str, ...], before: tuple[str, ...]) -> None:
 
 def upgrade() -> None:
     _set_kinds(KINDS_AFTER, KINDS_BEFORE)
+    op.create_index(op.f("ix_transactions_reference"), "transactions", ["reference"])
     op.create_table(
         "card_passes",
         sa.Column("id", ID, nullable=False),
@@ -91,4 +93,5 @@ def downgrade() -> None:
         batch.drop_column("fares_minor")
     op.drop_index(op.f("ix_card_passes_card_id"), table_name="card_passes")
     op.drop_table("card_passes")
+    op.drop_index(op.f("ix_transactions_reference"), table_name="transactions")
     _set_kinds(KINDS_BEFORE, KINDS_AFTER)
