@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from shahr.web.serve import tcp_socket
 
@@ -31,4 +32,7 @@ def test_the_workers_socket_gives_connections_tcp_nodelay() -> None:
         await server.wait_closed()
         return nodelay
 
-    assert asyncio.run(accept_one()) != 0
+    # In a thread of its own: a test run may already have an event loop running in this one (the browser
+    # tests' playwright session), and asyncio.run refuses to nest.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, accept_one()).result(timeout=30) != 0
