@@ -1,17 +1,31 @@
 """What `shahr demo` prints about the service: the day's clearing between operators with its
-reconciliation, then where the running service is and how to call it."""
+reconciliation, what the residents' seeded weeks left, then where the running service and its pages are."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
 from rich.table import Table
 
 from shahr.backoffice.clearing import ClearingReport
+from shahr.civic.proposals.tables import ProposalStatus
+from shahr.civic.reports.tables import ReportStatus
+from shahr.demo_civic import CivicOutcome
+
+Status = TypeVar("Status", bound=StrEnum)
+PAGES = (
+    ("Public map of reports", "/fa/reports"),
+    ("Proposals", "/fa/proposals"),
+    ("Accountability", "/fa/accountability"),
+    ("Staff sign-in (with the token below)", "/fa/staff/login"),
+)
+"""The civic pages to open first, in Persian (each has its English twin under /en/)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,27 @@ def print_clearing(console: Console, outcome: Outcome) -> None:
     console.print(f"Fare caps and passes took off {report.capped_minor:,} rials.", markup=False)
 
 
+def print_civic(console: Console, civic: CivicOutcome) -> None:
+    """The seeded reports and proposals by status, with what the accountability page makes of them."""
+    figures, share = civic.figures, civic.figures.on_time_share
+    lines = (
+        f"Residents' last {civic.days // 7} weeks, in Persian on the demo feed's stops:",
+        f"  {sum(civic.reports.values()):,} reports: {_by_status(civic.reports, ReportStatus)} "
+        f"({civic.merged:,} rejected as duplicates);",
+        f"  {figures.overdue:,} overdue, "
+        + ("none due yet." if share is None else f"{share:.0%} answered on time (of those answered or due)."),
+        f"  {sum(civic.proposals.values()):,} proposals: {_by_status(civic.proposals, ProposalStatus)};",
+        f"  {civic.supports:,} supports and {civic.comments:,} comments "
+        f"from {civic.persons:,} verified residents.",
+    )
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
+
+
+def _by_status(counts: Mapping[Status, int], statuses: Iterable[Status]) -> str:
+    return ", ".join(f"{counts.get(status, 0):,} {status.value.replace('_', ' ')}" for status in statuses)
+
+
 def print_service(
     console: Console, base_url: str, token: str, service_date: date, folder: Path, *, serve: bool
 ) -> None:
@@ -69,6 +104,7 @@ def print_service(
         return
     lines = (
         f"The service is running: {base_url}",
+        *(f"{name}: {base_url}{path}" for name, path in PAGES),
         f"API docs (Authorize with the token): {base_url}/docs",
         f"Staff token (admin): {token}",
         f"Try: curl -H 'Authorization: Bearer {token}' {base_url}/clearing/{service_date.isoformat()}",

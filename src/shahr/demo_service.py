@@ -1,10 +1,12 @@
 """`shahr demo`, second part: the fare-collection service at work. `shahr serve` runs as a child process
 on a fresh demo database; staff issue a card for each simulated rider and register the validators over
 the API; the validators upload a simulated morning in signed batches; finance closes the day and reads the
-clearing between operators. Then the service keeps running for the user to try, until Ctrl-C.
+clearing between operators. Then residents' past weeks of reports and proposals are seeded
+(`demo_civic`), and the service keeps running for the user to try, until Ctrl-C.
 
-Everything goes through the API a real deployment uses (`shahr.web.device_client`), so the demo is also
-an end-to-end check: the clearing must match the cards' debits to the rial.
+The fares go through the API a real deployment uses (`shahr.web.device_client`), so the demo is also an
+end-to-end check: the clearing must match the cards' debits to the rial. The civic weeks go through the
+civic commands directly, each at its moment in the past, which the API (always now) cannot do.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import signal
 import socket
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 from rich.console import Console
@@ -29,11 +31,13 @@ from shahr.backoffice.auth_tables import StaffRole
 from shahr.backoffice.cards import AGE_LIMITS
 from shahr.backoffice.clearing import ClearingReport
 from shahr.batch.simulate import SimulationOptions
+from shahr.demo_civic import CivicOutcome, Step, seed_city
 from shahr.demo_morning import Morning, device_operator, simulate_morning
-from shahr.demo_report import Outcome, print_clearing, print_service
+from shahr.demo_report import Outcome, print_civic, print_clearing, print_service
 from shahr.errors import ShahrError
 from shahr.fares.load import load_policy
 from shahr.network import Network, load_feed
+from shahr.settings import Settings
 from shahr.web.device_client import (
     SHAHR,
     DeviceClient,
@@ -42,6 +46,9 @@ from shahr.web.device_client import (
     free_port,
     issue_staff_token,
 )
+
+if TYPE_CHECKING:
+    from gtfs_kit import Feed
 
 DEMO_DIR = Path(".shahr-demo")
 """In the working directory, made afresh each run: the database, the simulated taps, the service's log."""
@@ -83,7 +90,8 @@ class DemoStaff(StaffClient):
 
 def run_service_demo(feed: Path, *, cards: int, seed: int, port: int, serve: bool, console: Console) -> None:
     """Start the service, feed it a simulated morning of `cards` cards on yesterday's service day, print
-    the clearing, then serve until Ctrl-C (or stop at once when not `serve`). `port` 0: any free port."""
+    the clearing, seed the residents' past weeks (`seed` also draws them), then serve until Ctrl-C (or
+    stop at once when not `serve`). `port` 0: any free port."""
     policy = load_policy(POLICY)
     service_date = policy.service_date(datetime.now(UTC)) - timedelta(days=1)
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
@@ -96,12 +104,14 @@ def run_service_demo(feed: Path, *, cards: int, seed: int, port: int, serve: boo
         token = issue_staff_token(database_url, "demo", StaffRole.ADMIN)
         with _sigterm_as_interrupt(), server:
             loaded = load_feed(feed)
+            network = Network.from_feed(loaded)
             morning = simulate_morning(
                 loaded, policy, options, DEMO_DIR / "taps.parquet", feed_name=feed.name
             )
             with DemoStaff(server.base_url, token) as staff:
-                outcome = _put_to_work(staff, server.base_url, morning, Network.from_feed(loaded), console)
+                outcome = _put_to_work(staff, server.base_url, morning, network, console)
             print_clearing(console, outcome)
+            print_civic(console, _seed_city(database_url, loaded, network, seed, console))
             print_service(console, server.base_url, token, service_date, DEMO_DIR, serve=serve)
             if serve:
                 _wait_for_interrupt(console)
@@ -113,8 +123,7 @@ def _put_to_work(
     staff: DemoStaff, base_url: str, morning: Morning, network: Network, console: Console
 ) -> Outcome:
     """Issue the cards, register the validators, upload the morning, close the day, read the clearing."""
-    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
+    with _progress(console) as progress:
         card_ids = {
             sim_id: staff.create_card(
                 category, top_up_minor=TOP_UP_MINOR, birth_date=_birth_date(category, morning.service_date)
@@ -143,6 +152,25 @@ def _put_to_work(
     staff.close_service_day(morning.service_date)
     report = staff.clearing_report(morning.service_date)
     return Outcome(morning.taps, replayed, report, staff.quarantine_reasons())
+
+
+def _seed_city(database_url: str, feed: Feed, network: Network, seed: int, console: Console) -> CivicOutcome:
+    """The residents' past weeks, with a progress bar (a few thousand steps: most of them supports)."""
+    with _progress(console) as progress:
+
+        def track(steps: Sequence[Step]) -> Iterable[Step]:
+            return progress.track(steps, description="residents' weeks")
+
+        now = datetime.now(UTC)
+        return seed_city(
+            database_url, feed, network, seed=seed, now=now, secret=Settings().secret_key, track=track
+        )
+
+
+def _progress(console: Console) -> Progress:
+    """Progress bars whose columns line up from one part of the demo to the next."""
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console)
 
 
 def _tap(row: Mapping[str, Any], card_ids: Mapping[int, str]) -> dict[str, Any]:

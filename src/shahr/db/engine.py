@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgresql") and "poolclass" not in options:
+        # As many pooled connections as the web app's thread pool (40) may use at once: with SQLAlchemy's
+        # default of 5 + 10 overflow, busy moments open and close a connection per request.
+        options = {"pool_size": 20, "max_overflow": 20} | options
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
