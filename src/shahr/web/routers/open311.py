@@ -24,8 +24,6 @@ jurisdiction per endpoint.
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -43,15 +41,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shahr.civic.geo import Districts
 from shahr.civic.reports import api_keys, categories, photos, queries, workflow
-from shahr.civic.reports.errors import InvalidReport
 from shahr.civic.reports.schemas import ReportPublic
 from shahr.civic.reports.settings import ReportSettings
-from shahr.civic.reports.tables import CLOSED, Category, ReportStatus
+from shahr.civic.reports.tables import CLOSED, Category
 from shahr.civic.settings import Action
-from shahr.civic.text import clean_text
 from shahr.errors import ShahrError
 from shahr.web.deps import DistrictsDep, RateLimit, RateLimitDep, ReportSettingsDep, SessionDep
 from shahr.web.errors import headers_of, status_of
+from shahr.web.routers import open311_form as parse
+from shahr.web.routers.open311_form import Open311Error
+from shahr.web.routers.open311_models import (
+    AttributeValue,
+    Discovery,
+    Endpoint,
+    RequestCreated,
+    Service,
+    ServiceAttribute,
+    ServiceDefinition,
+    ServiceRequest,
+    SpecError,
+    TokenAnswer,
+)
 from shahr.web.schemas import NO_NUL, RETRY_AFTER
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -66,20 +76,8 @@ LIST_ITEMS = {
     "formats": "format",
 }
 """XML element of each item of a list, by the list's element (the Spark convention maps both ways)."""
-STATUSES = {"open": [s for s in ReportStatus if s not in CLOSED], "closed": sorted(CLOSED)}
 SPEC_STATUSES = frozenset({403, 404, 429})
 """The statuses answered as they are; every other refusal is the spec's 400."""
-_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
-_CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
-_REPORTER_FIELDS = ("account_id", "device_id", "email", "phone")
-
-
-class Open311Error(Exception):
-    """An answer in the spec's error list: `status` is the HTTP status and the body's `code`."""
-
-    def __init__(self, status: int, description: str) -> None:
-        self.status = status
-        super().__init__(description)
 
 
 class Open311Route(APIRoute):
@@ -111,89 +109,6 @@ class Open311Route(APIRoute):
 # --- the answers' JSON shapes (the XML has the same elements) ----------------------------------------
 
 
-class SpecError(BaseModel):
-    code: int
-    """The HTTP status."""
-    description: str
-
-
-class Endpoint(BaseModel):
-    specification: str
-    url: str
-    changeset: str
-    type: str
-    formats: list[str]
-
-
-class Discovery(BaseModel):
-    changeset: str
-    contact: str
-    key_service: str
-    endpoints: list[Endpoint]
-
-
-class Service(BaseModel):
-    service_code: str
-    service_name: str
-    description: str | None
-    metadata: bool
-    type: str
-    keywords: str | None
-    group: str
-
-
-class AttributeValue(BaseModel):
-    key: str
-    name: str
-
-
-class ServiceAttribute(BaseModel):
-    variable: bool
-    code: str
-    datatype: str
-    required: bool
-    datatype_description: str | None
-    order: int
-    description: str
-    values: list[AttributeValue]
-
-
-class ServiceDefinition(BaseModel):
-    service_code: str
-    attributes: list[ServiceAttribute]
-
-
-class RequestCreated(BaseModel):
-    service_request_id: str
-    service_notice: str
-    account_id: str | None
-
-
-class ServiceRequest(BaseModel):
-    service_request_id: str
-    status: str
-    status_notes: str | None
-    service_name: str
-    service_code: str
-    description: str
-    agency_responsible: str
-    service_notice: str | None
-    requested_datetime: str
-    updated_datetime: str
-    expected_datetime: str
-    address: str | None
-    address_id: str | None
-    zipcode: str | None
-    lat: float | None
-    long: float | None
-    media_url: str | None
-
-
-class TokenAnswer(BaseModel):
-    service_request_id: str
-    token: str
-
-
 def _documented(answer: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI: the 200 answer in JSON (`answer`'s schema) and XML, and the spec's error list for
     `errors` (400 and 404 for every resource: a bad parameter, an unknown format or thing)."""
@@ -215,7 +130,7 @@ _FORM_FIELDS = {
     "address_id": "Where, as an address id.",
     "description": "At most 4,000 characters.",
     "media_url": "A photo's http(s) URL.",
-    **{name: "The reporter's; kept for staff, never published." for name in _CONTACT_FIELDS},
+    **{name: "The reporter's; kept for staff, never published." for name in parse.CONTACT_FIELDS},
 }
 _FORM_PROPERTIES = {name: {"type": "string", "description": text} for name, text in _FORM_FIELDS.items()}
 _FORM = {
@@ -337,23 +252,23 @@ def _file_request(
     districts: Districts,
     count: RateLimit,
 ) -> Response:
-    _refuse_nul(form)
-    key = api_keys.check_api_key(session, _field(form, "api_key") or query_key)
-    count(Action.REPORT, _reporter(key.id, form))
-    service_code = _field(form, "service_code")
+    parse.refuse_nul(form)
+    key = api_keys.check_api_key(session, parse.field(form, "api_key") or query_key)
+    count(Action.REPORT, parse.reporter(key.id, form))
+    service_code = parse.field(form, "service_code")
     if not service_code:
         raise Open311Error(400, "service_code was not provided")
     photo = photos.clean_photo(upload, settings) if upload is not None else None
     new = workflow.NewReport(
         service_code=service_code,
-        description=_field(form, "description") or "",
-        lat=_coordinate(form, "lat", 90),
-        lon=_coordinate(form, "long", 180),
-        address=_field(form, "address_string"),
-        address_id=_field(form, "address_id"),
-        answers=_answers(form),
-        media_url=_media_url(_field(form, "media_url")),
-        contact=workflow.Contact(**{name: _field(form, name) for name in _CONTACT_FIELDS}),
+        description=parse.field(form, "description") or "",
+        lat=parse.coordinate(form, "lat", 90),
+        lon=parse.coordinate(form, "long", 180),
+        address=parse.field(form, "address_string"),
+        address_id=parse.field(form, "address_id"),
+        answers=parse.answers(form),
+        media_url=parse.media_url(parse.field(form, "media_url")),
+        contact=workflow.Contact(**{name: parse.field(form, name) for name in parse.CONTACT_FIELDS}),
     )
     filed = workflow.file_report(
         session,
@@ -395,11 +310,13 @@ def list_requests(
     output = _format(fmt)
     now = datetime.now(UTC)
     if service_request_id:
-        ids = [int(part) for part in _comma_list(service_request_id) if part.isdigit() and len(part) < 19]
+        ids = [
+            int(part) for part in parse.comma_list(service_request_id) if part.isdigit() and len(part) < 19
+        ]
         reports = queries.search_reports(session, ids=ids, limit=settings.requests_max_rows)
     else:
         span = timedelta(days=settings.requests_default_days)
-        start, end = _date(start_date, "start_date"), _date(end_date, "end_date")
+        start, end = parse.date(start_date, "start_date"), parse.date(end_date, "end_date")
         if start is None and end is None:
             start, end = now - span, now + timedelta(seconds=1)
         elif start is None and end is not None:
@@ -412,8 +329,8 @@ def list_requests(
             raise Open311Error(400, f"start_date to end_date may not span more than {span.days} days")
         reports = queries.search_reports(
             session,
-            service_codes=_comma_list(service_code) if service_code else None,
-            statuses=_statuses(status) if status else None,
+            service_codes=parse.comma_list(service_code) if service_code else None,
+            statuses=parse.statuses(status) if status else None,
             since=start,
             until=end + timedelta(microseconds=1),
             limit=settings.requests_max_rows,
@@ -534,91 +451,6 @@ def _format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise Open311Error(404, f"format {fmt!r} is not offered: use .xml or .json")
     return fmt
-
-
-def _refuse_nul(form: FormData) -> None:
-    """A NUL (0x00) in any field is refused: PostgreSQL cannot store it (`schemas.NO_NUL`)."""
-    for key, value in form.multi_items():
-        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
-            raise Open311Error(400, f"{key.replace(chr(0), '')!r} contains a NUL character (0x00)")
-
-
-def _reporter(key_id: int, form: FormData) -> str | None:
-    """The reporter as the client names them (account_id, else device_id, email or phone), under the
-    client's key: who the per-person rate limit counts. None: the address alone is counted."""
-    for name in _REPORTER_FIELDS:
-        value = _field(form, name)
-        if value is not None:
-            return f"open311:{key_id}:{name}:{value.strip()}"
-    return None
-
-
-def _field(form: FormData, name: str) -> str | None:
-    """A text field, None when absent or empty ("Optional" arguments: empty is the same as absent)."""
-    value = form.get(name)
-    if isinstance(value, str) and value.strip():
-        return value
-    return None
-
-
-def _coordinate(form: FormData, name: str, limit: float) -> float | None:
-    text = _field(form, name)
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise Open311Error(400, f"{name} {text!r} is not a number") from None
-    if not math.isfinite(value) or abs(value) > limit:
-        raise Open311Error(
-            400, f"{name} {text!r} is not a WGS84 {'latitude' if limit == 90 else 'longitude'}"
-        )
-    return value
-
-
-def _answers(form: FormData) -> dict[str, list[str]]:
-    answers: dict[str, list[str]] = {}
-    for key, value in form.multi_items():
-        match = _ATTRIBUTE.match(key)
-        if match and isinstance(value, str):
-            answers.setdefault(match.group(1), []).append(value)
-    return answers
-
-
-def _media_url(value: str | None) -> str | None:
-    if value is None:
-        return None
-    url = clean_text(value)
-    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url) or len(url) > 1000:
-        raise InvalidReport(f"media_url {url[:100]!r} is not an http(s) URL of at most 1,000 characters")
-    return url
-
-
-def _comma_list(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _statuses(value: str) -> list[ReportStatus]:
-    wanted = _comma_list(value)
-    unknown = [part for part in wanted if part not in STATUSES]
-    if unknown:
-        raise Open311Error(400, f"status {unknown[0]!r} is not open or closed")
-    return [status for part in wanted for status in STATUSES[part]]
-
-
-def _date(value: str | None, name: str) -> datetime | None:
-    """A w3 date-time with its zone (2010-01-01T00:00:00Z); a date or time without a zone is refused."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
-    except ValueError:
-        raise Open311Error(
-            400, f"{name} {value!r} is not a w3 date-time, e.g. 2010-01-01T00:00:00Z"
-        ) from None
-    if parsed.utcoffset() is None:
-        raise Open311Error(400, f"{name} {value!r} has no time zone (Z or +HH:MM)")
-    return parsed
 
 
 def _w3(moment: datetime, timezone: str) -> str:
