@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=("leaflet@1.9.4")
+PACKAGES=("leaflet@1.9.4" "chart.js@4.6.1")
 # Files to copy out of each package (paths inside the tarball's package/ folder).
 declare -A FILES=(
     [leaflet]="dist/leaflet.js dist/leaflet.css dist/images/layers.png dist/images/layers-2x.png dist/images/marker-icon.png dist/images/marker-icon-2x.png dist/images/marker-shadow.png LICENSE"
+    [chart.js]="dist/chart.umd.min.js LICENSE.md"
 )
 
 VENDOR=src/shahr/web/static/vendor

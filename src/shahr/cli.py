@@ -10,6 +10,7 @@ from shahr.civic.cli import civic_app
 from shahr.db.cli import db_app
 from shahr.demo import demo
 from shahr.fares.cli import fare_app
+from shahr.lab.cli import lab_app
 from shahr.network.cli import network_app
 from shahr.web.serve import serve_command
 from shahr.web.staff_cli import staff_app
@@ -28,4 +29,5 @@ app.add_typer(db_app, name="db")
 app.command("serve")(serve_command)
 app.add_typer(staff_app, name="staff")
 app.add_typer(civic_app, name="civic")
+app.add_typer(lab_app, name="lab")
 app.command("demo")(demo)

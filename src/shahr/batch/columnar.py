@@ -63,7 +63,7 @@ def settle_compiled(taps: pl.DataFrame, policy: Policy, network: FareNetwork) ->
         enc.route_key, tables.duplicate_ms, code_of(AnomalyCode.NO_TARIFF),
         code_of(AnomalyCode.DUPLICATE_TAP),
     )  # fmt: skip
-    ridden = _measure(policy, network, tables, codes, enc, status, pair, next_on)
+    ridden = measure_legs(policy, network, tables, codes, enc, status, pair, next_on)
     legs, journeys, counts = build_journeys(
         tables, enc.card_start, enc.kind_on, enc.t_ms, enc.local_ms, enc.version, status, pair, enc.mode,
         enc.medium, enc.cat, enc.route_key, enc.station, ridden.dist, ridden.status, ridden.exit_bad,
@@ -104,7 +104,7 @@ _MEASURE, _SETTLE, _NOT_EXPECTED = 0, 1, 2
 
 
 @dataclass(frozen=True)
-class _Ridden:
+class Ridden:
     """Per tap-on row: the leg's distance, status, method and exit stop once closed; `exit_bad` when its
     tap-off does not follow it on the route. `exit_stops` extends the taps' stop codes with inferred exits."""
 
@@ -116,13 +116,20 @@ class _Ridden:
     exit_stops: list[str]
 
 
-def _measure(
+def measure_legs(
     policy: Policy, network: FareNetwork, tables: PolicyTables, codes: Codes, enc: EncodedTaps,
-    status: I64, pair: I64, next_on: I64,
-) -> _Ridden:  # fmt: skip
-    """Distances of paired legs and settlements of unpaired ones: one network question per distinct leg."""
+    status: I64, pair: I64, next_on: I64, given: I64 | None = None,
+) -> Ridden:  # fmt: skip
+    """Distances of paired legs and settlements of unpaired ones: one network question per distinct leg.
+
+    `given` (per row, -1 when unknown) holds distances already measured for tap-ons, as when the policy
+    lab prices a demand whose legs were measured when it was settled: those paired legs ask nothing."""
     n = len(enc.t_ms)
-    on = np.flatnonzero(enc.kind_on & (status == 0))
+    accepted = np.flatnonzero(enc.kind_on & (status == 0))
+    known = np.zeros(len(accepted), np.bool_)
+    if given is not None:
+        known = (pair[accepted] >= 0) & (given[accepted] >= 0)
+    on = accepted[~known]
     paired, following = pair[on], next_on[on]
     rule_none = tables.missing_rule[enc.version[on], enc.mode[on]] == 0
     question = np.where(paired >= 0, _MEASURE, np.where(rule_none, _NOT_EXPECTED, _SETTLE))
@@ -207,7 +214,7 @@ def _measure(
     answered = asked.join(
         pl.DataFrame(answers, schema=schema, orient="row"), on=keys, how="left", maintain_order="left"
     )
-    out = _Ridden(
+    out = Ridden(
         dist=np.zeros(n, np.int64),
         status=np.full(n, NOT_EXPECTED, np.int64),
         exit_bad=np.zeros(n, np.bool_),
@@ -220,6 +227,12 @@ def _measure(
     out.exit_bad[on] = answered["bad"].to_numpy()
     out.method[on] = answered["method"].to_numpy()
     out.exit[on] = answered["exit"].to_numpy()
+    if given is not None:
+        measured = accepted[known]
+        out.dist[measured] = given[measured]
+        out.status[measured] = TAPPED
+        out.method[measured] = METHODS.index("given")
+        out.exit[measured] = enc.stop[pair[measured]]
     return out
 
 
@@ -234,7 +247,7 @@ def _strings(values: list[str]) -> pl.Series:
 
 
 def _legs_frame(
-    taps: pl.DataFrame, enc: EncodedTaps, codes: Codes, legs: Legs, journeys: Journeys, ridden: _Ridden
+    taps: pl.DataFrame, enc: EncodedTaps, codes: Codes, legs: Legs, journeys: Journeys, ridden: Ridden
 ) -> pl.DataFrame:
     board, alight = legs.board, legs.alight
     penalty = board == alight

@@ -71,18 +71,23 @@ def list_presets() -> list[str]:
 
 def load_policy(name_or_path: str | Path) -> Policy:
     """A preset by id (`seoul-2025`) or a policy file by path."""
+    text, source = read_policy_text(name_or_path)
+    return parse_policy(text, source=source)
+
+
+def read_policy_text(name_or_path: str | Path) -> tuple[str, str]:
+    """The TOML of a preset or file, and where it came from (what errors name)."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         try:
-            text = path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8"), str(path)
         except OSError as exc:
             raise PolicyError(f"cannot read policy file: {exc.strerror}", source=str(path)) from exc
-        return parse_policy(text, source=str(path))
     name = str(name_or_path)
     if name not in list_presets():
         raise PolicyError(f"no preset or file named {name!r}; presets are: {', '.join(list_presets())}")
     text = (resources.files("shahr.fares") / "presets" / f"{name}.toml").read_text(encoding="utf-8")
-    return parse_policy(text, source=f"preset {name}")
+    return text, f"preset {name}"
 
 
 def parse_policy(text: str, *, source: str = "<policy>") -> Policy:

@@ -8,6 +8,7 @@ and the last 65,536 answers of each kind).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from gtfs_kit import Feed
 from shahr.errors import NetworkError, UnknownStopError
 from shahr.network.distances import AlongTrip, whole_metres
 from shahr.network.feed import load_feed
-from shahr.network.geo import haversine_m
+from shahr.network.geo import FloatArray, haversine_m
 from shahr.network.model import AlongRouteMethod, Distance, RouteInfo, is_rail_route_type
 from shahr.network.patterns import TripPattern, TripPatterns
 from shahr.network.rail import RailGraph
@@ -72,6 +73,17 @@ class Network:
     def station_of(self, stop_id: str) -> str:
         """The stop's parent station, or the stop itself (also for an unknown stop)."""
         return self._stops.station_of(stop_id)
+
+    @property
+    def stop_ids(self) -> list[str]:
+        """Every stop, station and entrance of the feed, in stops.txt order."""
+        return list(self._stops.index)
+
+    def stop_locations(self, stop_ids: Sequence[str]) -> tuple[FloatArray, FloatArray]:
+        """Latitudes and longitudes of stops (NaN for an unknown stop): where riders board, on a map."""
+        lat, lon = self._stops.coordinates(list(stop_ids))
+        unknown = np.array([s not in self._stops for s in stop_ids], np.bool_)
+        return np.where(unknown, np.nan, lat), np.where(unknown, np.nan, lon)
 
     def find_route(self, route_id: str) -> RouteInfo | None:
         return self._routes.get(route_id)

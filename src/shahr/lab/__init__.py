@@ -1,0 +1,1 @@
+"""The policy lab: what a fare change does to riders, revenue and ridership before it is made."""
