@@ -50,16 +50,14 @@ class TripTable:
         stops = trips["board_stop"].unique().sort()
         lat, lon = network.stop_locations(stops.to_list())
         zone_of = pl.DataFrame({"board_stop": stops, "zone": zones.of_points(lat, lon)})
-        edges_m = [km * 1000 for km in BAND_EDGES_KM]
+        edges_m = np.array(BAND_EDGES_KM) * 1000
+        band = np.searchsorted(edges_m, trips["distance_m"].to_numpy(), side="right")
         frame = trips.join(zone_of, on="board_stop", how="left", maintain_order="left").select(
             "trip",
             "card_id",
             "rider_category",
             "distance_m",
-            pl.col("distance_m")
-            .cut(edges_m, labels=_band_keys(), left_closed=True)
-            .cast(pl.String)
-            .alias("band"),
+            pl.Series("band", _band_keys()).gather(band),
             "zone",
             pl.col("board_at").dt.convert_time_zone(timezone).dt.hour().alias("hour"),
         )
