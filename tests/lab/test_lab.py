@@ -16,7 +16,16 @@ from shahr.batch.columnar import settle_compiled
 from shahr.batch.settle import read_taps
 from shahr.cli import app
 from shahr.fares.load import Policy, load_policy, parse_policy, read_policy_text
-from shahr.lab.calibrate import Bounds, CalibrationError, Params, Target, Template, calibrate, variant_text
+from shahr.lab.calibrate import (
+    Bounds,
+    CalibrationError,
+    Candidates,
+    Params,
+    Target,
+    Template,
+    calibrate,
+    variant_text,
+)
 from shahr.lab.compare import Responder, TripTable, compare
 from shahr.lab.demand import DEMAND_SCHEMA, Demand, DemandError, from_settled, load_demand
 from shahr.lab.factors import FactorsError, load_factors
@@ -203,11 +212,11 @@ def test_calibration_meets_its_revenue_target_on_the_demo_network(
     template = Template.of(text, mashhad_distance, None)
     reference = price_demand(settled_demo, load_policy("mashhad-flat"), mashhad_network)
     respond = Responder.of(settled_demo.trip_table()["rider_category"], reference, load_factors())
+    prepared = prepare(settled_demo, mashhad_distance, mashhad_network)
+    candidates = Candidates(template, prepared, reference.fare, respond, 500, "calibrated")
     result = calibrate(
-        template, prepare(settled_demo, mashhad_distance, mashhad_network), reference,
-        lambda p: respond(p.fare), target=Target.FAIREST, bounds=template.defaults(), fare_unit=500,
-        policy_id="calibrated", generations=8,
-    )  # fmt: skip
+        candidates, reference.revenue, target=Target.FAIREST, bounds=template.defaults(), generations=8
+    )
     written = parse_policy(result.policy_text, source="calibrated.toml")
     check = price_demand(settled_demo, written, mashhad_network)  # prepared anew from the written file
     assert abs(check.revenue / reference.revenue - 1) <= 0.005
@@ -217,6 +226,26 @@ def test_calibration_meets_its_revenue_target_on_the_demo_network(
     assert bus == result.outcome.params.base_fare and bus % 500 == 0
 
 
+def test_calibration_on_two_processes_finds_the_same_amounts(
+    settled_demo: Demand, mashhad_network: Network, mashhad_distance: Policy
+) -> None:
+    text, _ = read_policy_text("mashhad-distance")
+    template = Template.of(text, mashhad_distance, None)
+    reference = price_demand(settled_demo, load_policy("mashhad-flat"), mashhad_network)
+    respond = Responder.of(settled_demo.trip_table()["rider_category"], reference, load_factors())
+    prepared = prepare(settled_demo, mashhad_distance, mashhad_network)
+    candidates = Candidates(template, prepared, reference.fare, respond, 1_000, "calibrated")
+    bounds = Bounds((20_000, 40_000), (0, 4_000), (5, 5), (10, 10))
+    results = [
+        calibrate(
+            candidates, reference.revenue, target=Target.RIDERSHIP, bounds=bounds, generations=3, workers=n
+        )
+        for n in (1, 2)
+    ]
+    assert results[0].outcome == results[1].outcome
+    assert results[0].outcome.revenue_after >= reference.revenue  # the floor: 1.0 x the reference
+
+
 def test_calibration_says_when_the_bounds_cannot_meet_the_target(
     settled_demo: Demand, mashhad_network: Network, mashhad_distance: Policy
 ) -> None:
@@ -224,13 +253,11 @@ def test_calibration_says_when_the_bounds_cannot_meet_the_target(
     template = Template.of(text, mashhad_distance, None)
     reference = price_demand(settled_demo, load_policy("mashhad-flat"), mashhad_network)
     respond = Responder.of(settled_demo.trip_table()["rider_category"], reference, load_factors())
+    prepared = prepare(settled_demo, mashhad_distance, mashhad_network)
+    candidates = Candidates(template, prepared, reference.fare, respond, 500, "x")
     with pytest.raises(CalibrationError, match="widen the bounds"):
-        calibrate(
-            template, prepare(settled_demo, mashhad_distance, mashhad_network), reference,
-            lambda p: respond(p.fare), target=Target.FAIREST,
-            bounds=Bounds((1_000, 2_000), (0, 500), (5, 5), (10, 10)), fare_unit=500, policy_id="x",
-            generations=2,
-        )  # fmt: skip
+        bounds = Bounds((1_000, 2_000), (0, 500), (5, 5), (10, 10))
+        calibrate(candidates, reference.revenue, target=Target.FAIREST, bounds=bounds, generations=2)
 
 
 def test_clustered_zones_cover_every_stop_and_repeat(mashhad_network: Network) -> None:

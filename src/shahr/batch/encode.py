@@ -62,14 +62,14 @@ def _codes(series: pl.Series) -> tuple[I64, list[str]]:
     values = series.drop_nulls().unique().sort().to_list()
     mapping = {v: i for i, v in enumerate(values)}
     codes = series.replace_strict(mapping, default=-1, return_dtype=pl.Int64).to_numpy()
-    return codes.astype(np.int64), values
+    return codes.astype(np.int64, copy=False), values
 
 
 def encode(taps: pl.DataFrame, policy: Policy, network: FareNetwork, codes: Codes) -> EncodedTaps:
     """Columns of taps already sorted by card and time (see `settle.TAP_ORDER`)."""
     cards = taps["card_id"].to_numpy()
     starts = np.flatnonzero(np.r_[True, cards[1:] != cards[:-1]]) if len(cards) else np.zeros(0, np.int64)
-    card_start = np.r_[starts, len(cards)].astype(np.int64)
+    card_start = np.r_[starts, len(cards)].astype(np.int64, copy=False)
     start = policy.header.service_day_start
     local = taps.select(
         pl.col("tapped_at").dt.epoch("ms").alias("t_ms"),
@@ -88,9 +88,9 @@ def encode(taps: pl.DataFrame, policy: Policy, network: FareNetwork, codes: Code
         .dt.date()
         .cast(pl.Int64),
     )
-    service_day = local["day"].to_numpy().astype(np.int64)
+    service_day = local["day"].to_numpy().astype(np.int64, copy=False)
     effective = np.array([(v.effective_from - date(1970, 1, 1)).days for v in policy.versions], np.int64)
-    version = np.searchsorted(effective, service_day, side="right").astype(np.int64) - 1
+    version = np.searchsorted(effective, service_day, side="right").astype(np.int64, copy=False) - 1
     stop, stop_ids = _codes(taps["stop_id"])
     raw_route, _ = _codes(taps["route_id"])
     station_codes: dict[str, int] = {}
@@ -115,8 +115,8 @@ def encode(taps: pl.DataFrame, policy: Policy, network: FareNetwork, codes: Code
     return EncodedTaps(
         card_start=card_start,
         kind_on=(taps["kind"] == "on").to_numpy(),
-        t_ms=local["t_ms"].to_numpy().astype(np.int64),
-        local_ms=local["local_ms"].to_numpy().astype(np.int64),
+        t_ms=local["t_ms"].to_numpy().astype(np.int64, copy=False),
+        local_ms=local["local_ms"].to_numpy().astype(np.int64, copy=False),
         service_day=service_day,
         version=version,
         stop=stop,
@@ -124,9 +124,9 @@ def encode(taps: pl.DataFrame, policy: Policy, network: FareNetwork, codes: Code
         station=station_of_stop[stop],
         medium=taps["medium"].replace_strict(medium_index, default=0, return_dtype=pl.Int64).to_numpy(),
         cat=taps["rider_category"].replace_strict(cat_index, default=0, return_dtype=pl.Int64).to_numpy(),
-        refusal=combo["refusal"].to_numpy().astype(np.int64),
-        mode=combo["mode"].to_numpy().astype(np.int64),
-        route_key=combo["route_key"].to_numpy().astype(np.int64),
+        refusal=combo["refusal"].to_numpy().astype(np.int64, copy=False),
+        mode=combo["mode"].to_numpy().astype(np.int64, copy=False),
+        route_key=combo["route_key"].to_numpy().astype(np.int64, copy=False),
         route=route,
         agency=agency,
         trip=trip,

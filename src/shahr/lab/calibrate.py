@@ -16,11 +16,13 @@ set on every mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -30,7 +32,7 @@ from scipy.optimize import differential_evolution
 
 from shahr.errors import ShahrError
 from shahr.fares.load import Policy, parse_policy
-from shahr.lab.reprice import Prepared, Priced, price
+from shahr.lab.reprice import Prepared, price
 
 
 class CalibrationError(ShahrError):
@@ -136,78 +138,120 @@ def variant_text(template: Template, params: Params, fare_unit: int, policy_id: 
     return tomlkit.dumps(doc)
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Prices one candidate's amounts: what each worker process holds (sent once, when it starts)."""
+
+    template: Template
+    prepared: Prepared
+    reference_fare: npt.NDArray[np.int64]
+    response: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]]
+    fare_unit: int
+    policy_id: str
+
+    def __call__(self, params: Params) -> tuple[Outcome, str]:
+        text = variant_text(self.template, params, self.fare_unit, self.policy_id)
+        priced = price(self.prepared, parse_policy(text, source=f"calibration of {self.template.base_mode}"))
+        factor = self.response(priced.fare)
+        outcome = Outcome(
+            params=params,
+            revenue=priced.revenue,
+            largest_increase=int(np.max(priced.fare - self.reference_fare, initial=0)),
+            trips_after=float(factor.sum()),
+            revenue_after=round(float((factor * priced.fare).sum())),
+        )
+        return outcome, text
+
+
 def calibrate(
-    template: Template,
-    prepared: Prepared,
-    reference: Priced,
-    response: Callable[[Priced], npt.NDArray[np.float64]],
+    candidates: Candidates,
+    reference_revenue: int,
     *,
     target: Target,
     bounds: Bounds,
-    fare_unit: int,
-    policy_id: str,
     tolerance: float = 0.005,
     floor: float = 1.0,
     seed: int = 0,
     generations: int = 25,
+    workers: int = 1,
     on_generation: Callable[[int], None] = lambda _: None,
 ) -> Calibration:
     """Search the bounds; raises CalibrationError when no amounts meet the revenue target.
 
-    `response(priced)` gives each trip's ridership factor against the reference (`compare.Responder`)."""
-    ref_revenue = reference.revenue
-    ref_fare = reference.fare
+    Each generation's new candidates are priced together, on `workers` processes when more than one;
+    the population is updated once per generation, so the result does not depend on `workers`."""
+    if reference_revenue <= 0:
+        raise CalibrationError("the reference policy collects no revenue on this demand")
+    fare_unit = candidates.fare_unit
     cache: dict[Params, tuple[Outcome, str]] = {}
-
-    def evaluate(params: Params) -> tuple[Outcome, str]:
-        if params not in cache:
-            text = variant_text(template, params, fare_unit, policy_id)
-            priced = price(prepared, parse_policy(text, source=f"calibration of {template.base_mode}"))
-            factor = response(priced)
-            outcome = Outcome(
-                params=params,
-                revenue=priced.revenue,
-                largest_increase=int(np.max(priced.fare - ref_fare, initial=0)),
-                trips_after=float(factor.sum()),
-                revenue_after=round(float((factor * priced.fare).sum())),
-            )
-            cache[params] = (outcome, text)
-        return cache[params]
 
     def miss(o: Outcome) -> float:
         """How far the candidate is from the revenue target, as a share of the reference (0: met)."""
         if target is Target.FAIREST:
-            return max(abs(o.revenue / ref_revenue - 1) - tolerance, 0.0)
-        return max(floor - o.revenue_after / ref_revenue, 0.0)
+            return max(abs(o.revenue / reference_revenue - 1) - tolerance, 0.0)
+        return max(floor - o.revenue_after / reference_revenue, 0.0)
 
-    def cost(x: npt.NDArray[np.float64]) -> float:
-        o, _ = evaluate(_params(x, fare_unit))
+    def cost(o: Outcome) -> float:
         score = o.largest_increase if target is Target.FAIREST else -o.trips_after
-        gap = abs(o.revenue / ref_revenue - 1)  # a tie-breaker well under one rial or one trip
+        gap = abs(o.revenue / reference_revenue - 1)  # a tie-breaker well under one rial or one trip
         return float(score + gap + miss(o) * 1e12)
 
-    if ref_revenue <= 0:
-        raise CalibrationError("the reference policy collects no revenue on this demand")
+    def generation_costs(pricer: Pricer, xs: Iterable[npt.NDArray[np.float64]]) -> list[float]:
+        wanted = [_params(x, fare_unit) for x in xs]
+        new = list(dict.fromkeys(p for p in wanted if p not in cache))
+        cache.update(zip(new, pricer(new), strict=True))
+        return [cost(cache[p][0]) for p in wanted]
+
     generation = iter(range(1, generations + 2))
-    result = differential_evolution(
-        cost,
-        bounds=[_units(bounds.base_fare, fare_unit), _units(bounds.step_fare, fare_unit), bounds.step_km,
-                bounds.base_km],
-        integrality=[True, True, True, True],
-        seed=seed,
-        maxiter=generations,
-        popsize=6,
-        tol=0,
-        polish=False,
-        callback=lambda *_a, **_k: on_generation(next(generation)),
-    )  # fmt: skip
-    best, text = evaluate(_params(result.x, fare_unit))
+    with _pricer(workers, candidates) as pricer:
+        result = differential_evolution(
+            lambda x: generation_costs(pricer, [x])[0],
+            bounds=[_units(bounds.base_fare, fare_unit), _units(bounds.step_fare, fare_unit), bounds.step_km,
+                    bounds.base_km],
+            integrality=[True, True, True, True],
+            seed=seed,
+            maxiter=generations,
+            popsize=6,
+            tol=0,
+            polish=False,
+            updating="deferred",
+            workers=lambda _cost, xs: generation_costs(pricer, xs),
+            callback=lambda *_a, **_k: on_generation(next(generation)),
+        )  # fmt: skip
+    best_params = _params(result.x, fare_unit)
+    best, text = cache.get(best_params) or candidates(best_params)
     if miss(best) > 0:
         raise CalibrationError(
             f"no amounts within the bounds meet the revenue target (best: revenue {best.revenue:,} against "
-            f"{ref_revenue:,}); widen the bounds"
+            f"{reference_revenue:,}); widen the bounds"
         )
-    return Calibration(target, ref_revenue, best, text, len(cache))
+    return Calibration(target, reference_revenue, best, text, len(cache))
+
+
+Pricer = Callable[[list[Params]], list[tuple[Outcome, str]]]
+
+
+@contextmanager
+def _pricer(workers: int, candidates: Candidates) -> Iterator[Pricer]:
+    """Prices a generation's candidates in this process, or on worker processes (spawned: the parent's
+    thread pools do not survive a fork) that hold the candidates' data from their start."""
+    if workers <= 1:
+        yield lambda params: [candidates(p) for p in params]
+        return
+    with get_context("spawn").Pool(workers, initializer=_hold, initargs=(candidates,)) as pool:
+        yield lambda params: pool.map(_price_held, params)
+
+
+_held: list[Candidates] = []
+"""A worker process's candidates, set once when it starts."""
+
+
+def _hold(candidates: Candidates) -> None:
+    _held.append(candidates)
+
+
+def _price_held(params: Params) -> tuple[Outcome, str]:
+    return _held[0](params)
 
 
 def _params(x: npt.NDArray[np.float64], fare_unit: int) -> Params:

@@ -3,6 +3,7 @@ against a reference (`calibrate`)."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -22,7 +23,7 @@ from rich.progress import (
 from shahr.errors import ShahrError
 from shahr.fares.explain import money
 from shahr.fares.load import Policy, load_policy, parse_policy, read_policy_text
-from shahr.lab.calibrate import Bounds, Target, Template, calibrate
+from shahr.lab.calibrate import Bounds, Candidates, Target, Template, calibrate
 from shahr.lab.compare import DEFAULT_RISE_PERCENT, Responder, TripTable, compare
 from shahr.lab.demand import load_demand
 from shahr.lab.factors import DEFAULT_FACTORS, load_factors
@@ -187,6 +188,9 @@ def calibrate_command(
     ] = None,
     generations: Annotated[int, typer.Option(min=1, help="Generations of the differential evolution.")] = 25,
     seed: Annotated[int, typer.Option(min=0, help="Same seed, same demand: the same result.")] = 0,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes pricing candidates (the result does not depend on it).")
+    ] = min(os.cpu_count() or 1, 2),
 ) -> None:
     """Search a distance policy's base fare, step fare, step length and base distance for a revenue
     target on a demand, and write the result as a ready policy file."""
@@ -211,10 +215,17 @@ def calibrate_command(
             ref = price(prepare(rides, ref_policy, network))
             respond = Responder.of(rides.trip_table()["rider_category"], ref, load_factors(factors))
             progress.update(task, advance=2, description=f"calibrating ({target.value})")
+            candidates = Candidates(
+                template,
+                prepared,
+                ref.fare,
+                respond,
+                fare_unit,
+                policy_id or f"{template_policy.id}-calibrated",
+            )
             result = calibrate(
-                template, prepared, ref, lambda p: respond(p.fare), target=target, bounds=bounds,
-                fare_unit=fare_unit, policy_id=policy_id or f"{template_policy.id}-calibrated",
-                tolerance=tolerance, floor=floor, seed=seed, generations=generations,
+                candidates, ref.revenue, target=target, bounds=bounds, tolerance=tolerance, floor=floor,
+                seed=seed, generations=generations, workers=workers,
                 on_generation=lambda g: progress.update(task, completed=3 + g),
             )  # fmt: skip
         written = parse_policy(result.policy_text, source=str(out))
