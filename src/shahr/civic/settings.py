@@ -27,6 +27,8 @@ class Action(StrEnum):
     COMMENT = "comment"
     VERIFICATION = "verification"
     """Asking for a code: each one is a text message the city pays for."""
+    RIDER_FARES = "rider_fares"
+    """A card holder's own fares for a consultation: a card token tried, and a card's month priced twice."""
 
 
 class Limit(BaseModel):
@@ -80,6 +82,8 @@ class CivicSettings(BaseSettings):
     comment_limit: Limit = Limit(per_person=20, per_address=200)
     verification_limit: Limit = Limit(per_person=3, per_address=20)
     """Per phone number and per address: each code is a paid text message."""
+    rider_fares_limit: Limit = Limit(per_person=20, per_address=60)
+    """Per card named by the token tried and per address: wrong tokens count too."""
 
     code_length: int = Field(6, ge=4, le=10)
     code_lifetime_s: int = Field(300, ge=30)
@@ -115,6 +119,7 @@ class CivicSettings(BaseSettings):
             Action.SUPPORT: self.support_limit,
             Action.COMMENT: self.comment_limit,
             Action.VERIFICATION: self.verification_limit,
+            Action.RIDER_FARES: self.rider_fares_limit,
         }[action]
 
 

@@ -20,6 +20,7 @@ from shahr.web.fares import load_fares
 from shahr.web.routers import (
     cards,
     civic_staff,
+    consultations,
     deny_list,
     devices,
     health,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(civic_staff.router)
     app.include_router(open311.router)
     app.include_router(proposals.router)
+    app.include_router(consultations.router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
     return app

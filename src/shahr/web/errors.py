@@ -29,6 +29,7 @@ from shahr.backoffice.errors import (
     ServiceDayNotEnded,
 )
 from shahr.civic import ratelimit, verification
+from shahr.civic.consultations import errors as consultations
 from shahr.civic.geo import GeoError, OutsideCity
 from shahr.civic.proposals import errors as proposals
 from shahr.civic.reports import errors as reports
@@ -70,6 +71,8 @@ STATUS: dict[type[ShahrError], tuple[int, str]] = {
     proposals.AlreadySupported: (409, "already_supported"),
     proposals.AlreadyFlagged: (409, "already_flagged"),
     proposals.ProposalClosed: (409, "proposal_closed"),
+    consultations.InvalidConsultation: (422, "invalid_consultation"),
+    consultations.ConsultationNotFound: (404, "consultation_not_found"),
     verification.InvalidPhone: (422, "invalid_phone"),
     verification.ChallengeNotFound: (404, "challenge_not_found"),
     verification.ChallengeClosed: (409, "challenge_closed"),

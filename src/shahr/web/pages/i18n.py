@@ -44,6 +44,7 @@ FA: dict[str, str] = {
     "nav.reports": "گزارش‌ها و نقشه",
     "nav.accountability": "پاسخگویی",
     "nav.proposals": "پیشنهادها",
+    "nav.consultations": "نظرخواهی کرایه",
     "nav.staff": "کارکنان",
     "nav.switch": "English",
     "home.title": "با شهر در حل مشکلات محله همراه شوید",
@@ -175,6 +176,74 @@ FA: dict[str, str] = {
     "pcat.welfare": "رفاه اجتماعی",
     "pcat.safety": "ایمنی",
     "pcat.other": "سایر",
+    "cons.title": "نظرخواهی دربارهٔ کرایه",
+    "cons.intro": (
+        "شهرداری پیش از تغییر کرایه، پیشنهاد خود را با ارقام مقایسه در برابر همه می‌گذارد. هر دارندهٔ کارت "
+        "می‌تواند ببیند با سفرهای خودش چه می‌پرداخت، و از پیشنهاد پشتیبانی کند یا دربارهٔ آن نظر بدهد."
+    ),
+    "cons.none": "نظرخواهی‌ای منتشر نشده است.",
+    "cons.in_place_of": "«{proposed}» به جای «{reference}»",
+    "cons.published": "انتشار",
+    "cons.lead": (
+        "مقایسهٔ سیاست کرایهٔ پیشنهادی با سیاست کنونی، بر پایهٔ سفرهای ثبت‌شده. پایین صفحه می‌توانید "
+        "سفرهای ۳۰ روز گذشتهٔ کارت خود را با هر دو سیاست ببینید."
+    ),
+    "cons.reference": "سیاست کنونی",
+    "cons.proposed": "پیشنهاد",
+    "cons.headline": "ارقام اصلی",
+    "cons.demand": "بر پایهٔ {trips} سفر با {cards} کارت در {days} روز.",
+    "cons.change": "تغییر",
+    "cons.revenue": "درآمد",
+    "cons.trips": "سفرها",
+    "cons.average_fare": "میانگین کرایه",
+    "cons.fare_per_km": "کرایه هر کیلومتر",
+    "cons.pays_more": "سفرهایی که گران‌تر می‌شوند",
+    "cons.pays_same": "سفرهایی که همان کرایه را دارند",
+    "cons.pays_less": "سفرهایی که ارزان‌تر می‌شوند",
+    "cons.trips_unit": "سفر",
+    "cons.rising": "مسافرانی که کرایه‌شان بیش از {threshold} درصد بالا می‌رود",
+    "cons.riders_unit": "مسافر",
+    "cons.largest_increase": "بیشترین افزایش کرایهٔ یک سفر",
+    "cons.report": "گزارش کامل مقایسه",
+    "cons.charts": "نمودارها و نقشه",
+    "cons.zone_map": "نقشهٔ تغییر میانگین کرایه در هر ناحیه",
+    "cons.say": "نظر شما",
+    "cons.say.intro": (
+        "این پیشنهاد مانند هر پیشنهاد شهروندی است: با پشتیبانی کافی به بحث عمومی می‌رود و شهرداری باید "
+        "پاسخ رسمی بدهد."
+    ),
+    "cons.to_proposal": "پشتیبانی یا نظر دربارهٔ این پیشنهاد",
+    "cons.mine": "کرایه‌های خود شما",
+    "cons.mine.intro": (
+        "کد کارت خود را بنویسید تا سفرهای ۳۰ روز گذشتهٔ کارتتان را، روز به روز، با سیاست کنونی و با "
+        "پیشنهاد ببینید، همراه با شرح محاسبهٔ هر کرایه."
+    ),
+    "cons.token": "کد کارت",
+    "cons.token.help": (
+        "همان کدی که هنگام گرفتن کارت به شما داده شد. این کد در نشانی صفحه نمی‌آید و ذخیره نمی‌شود."
+    ),
+    "cons.show": "نمایش کرایه‌های من",
+    "cons.token.missing": "کد کارت را بنویسید.",
+    "cons.token.bad": "این کد کارت پذیرفته نشد. آن را همان‌گونه که روی رسید کارت آمده است بنویسید.",
+    "cons.window": "سفرهای روزهای {first} تا {last}",
+    "cons.total.reference": "با سیاست کنونی",
+    "cons.total.proposed": "با پیشنهاد",
+    "cons.total.difference": "تفاوت",
+    "cons.total.charged": "آنچه از کارت شما کسر شد",
+    "cons.km": "کیلومتر",
+    "cons.why": "شرح محاسبه (به انگلیسی)",
+    "cons.refused": "این ضربه‌ها با این سیاست پذیرفته نمی‌شد:",
+    "cons.day_total": "جمع روز:",
+    "cons.capped": "{cap}؛ کرایه‌ها {fares}",
+    "cons.cap.daily cap": "سقف روزانه",
+    "cons.cap.monthly cap": "سقف ماهانه",
+    "cons.charged_day": "کسرشده از کارت برای این روز:",
+    "cons.day_open": "روز هنوز بسته نشده است",
+    "cons.mine.note": (
+        "هر کرایه را موتور کرایهٔ شهر از ضربه‌های کارت شما حساب کرده است، با سقف‌های روزانه و ماهانهٔ هر "
+        "سیاست. بلیت‌های دوره‌ای تنها در «آنچه از کارت شما کسر شد» به حساب آمده‌اند."
+    ),
+    "cons.no_journeys": "این کارت در ۳۰ روز گذشته سفری نداشته است.",
     "verify.title": "تأیید شماره تلفن",
     "verify.intro": (
         "یک کد به تلفن همراه شما فرستاده می‌شود. شماره شما ذخیره نمی‌شود؛ تنها برای اینکه هر نفر یک بار "
@@ -229,6 +298,7 @@ EN: dict[str, str] = {
     "nav.reports": "Reports and map",
     "nav.accountability": "Accountability",
     "nav.proposals": "Proposals",
+    "nav.consultations": "Fare consultations",
     "nav.staff": "Staff",
     "nav.switch": "فارسی",
     "home.title": "Work with the city on your neighbourhood's problems",
@@ -362,6 +432,74 @@ EN: dict[str, str] = {
     "pcat.welfare": "Social welfare",
     "pcat.safety": "Safety",
     "pcat.other": "Other",
+    "cons.title": "Fare consultations",
+    "cons.intro": (
+        "Before it changes the fare, the city puts its proposal and the figures to everyone. Any card holder "
+        "can see what they would have paid for their own journeys, and support or comment on the proposal."
+    ),
+    "cons.none": "No consultation has been published.",
+    "cons.in_place_of": "“{proposed}” in place of “{reference}”",
+    "cons.published": "Published",
+    "cons.lead": (
+        "The proposed fare policy against today's, over recorded journeys. Further down, see your own card's "
+        "journeys of the last 30 days under both."
+    ),
+    "cons.reference": "Today's policy",
+    "cons.proposed": "Proposal",
+    "cons.headline": "Headline figures",
+    "cons.demand": "Over {trips} trips by {cards} cards on {days} day(s).",
+    "cons.change": "Change",
+    "cons.revenue": "Revenue",
+    "cons.trips": "Trips",
+    "cons.average_fare": "Average fare",
+    "cons.fare_per_km": "Fare per km",
+    "cons.pays_more": "Trips that cost more",
+    "cons.pays_same": "Trips that cost the same",
+    "cons.pays_less": "Trips that cost less",
+    "cons.trips_unit": "trips",
+    "cons.rising": "Riders whose fares rise by more than {threshold}%",
+    "cons.riders_unit": "riders",
+    "cons.largest_increase": "Largest rise of one trip's fare",
+    "cons.report": "The full comparison report",
+    "cons.charts": "Charts and map",
+    "cons.zone_map": "Map of the change in average fare by zone",
+    "cons.say": "Have your say",
+    "cons.say.intro": (
+        "This is a proposal like any resident's: with enough supports it goes to public debate, and the city "
+        "must answer it officially."
+    ),
+    "cons.to_proposal": "Support or comment on this proposal",
+    "cons.mine": "Your own fares",
+    "cons.mine.intro": (
+        "Enter your card token to see your card's journeys of the last 30 days, day by day, under today's "
+        "policy and under the proposal, with how each fare is worked out."
+    ),
+    "cons.token": "Card token",
+    "cons.token.help": (
+        "The token you were given with your card. It is never put in the page's address or kept."
+    ),
+    "cons.show": "Show my fares",
+    "cons.token.missing": "Enter your card token.",
+    "cons.token.bad": "This card token was not accepted. Type it exactly as it is on your card's receipt.",
+    "cons.window": "Journeys of {first} to {last}",
+    "cons.total.reference": "Under today's policy",
+    "cons.total.proposed": "Under the proposal",
+    "cons.total.difference": "Difference",
+    "cons.total.charged": "What your card was charged",
+    "cons.km": "km",
+    "cons.why": "How this fare is worked out",
+    "cons.refused": "These taps would not be accepted under this policy:",
+    "cons.day_total": "Day total:",
+    "cons.capped": "{cap}; fares {fares}",
+    "cons.cap.daily cap": "daily cap",
+    "cons.cap.monthly cap": "monthly cap",
+    "cons.charged_day": "Charged to your card for the day:",
+    "cons.day_open": "the day is not closed yet",
+    "cons.mine.note": (
+        "Every fare is the city's fare engine's, from your card's taps, within each policy's daily and "
+        "monthly caps. Passes count only in what your card was charged."
+    ),
+    "cons.no_journeys": "This card has no journeys in the last 30 days.",
     "verify.title": "Verify your phone",
     "verify.intro": (
         "A code is sent to your mobile phone. Your number is not stored; it only makes sure each person "
