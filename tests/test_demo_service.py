@@ -26,6 +26,8 @@ from shahr.backoffice.quarantine import list_quarantine
 from shahr.backoffice.tables import Account, AccountKind, Card, Posting, Transaction, TransactionKind
 from shahr.backoffice.taps import ServiceDay, TapRecord
 from shahr.civic.audit import AuditEntry, verify
+from shahr.civic.consultations.tables import Consultation
+from shahr.civic.consultations.workflow import CITY_PERSON_ID
 from shahr.civic.geo import distance_m, load_districts
 from shahr.civic.proposals import queries as proposal_queries
 from shahr.civic.proposals.tables import Comment, Proposal, ProposalStatus, Support
@@ -50,7 +52,9 @@ from shahr.demo_morning import MORNING_ENDS
 from shahr.demo_report import print_service
 from shahr.demo_service import DEMO_DIR, TOP_UP_MINOR
 from shahr.fares.load import Policy
+from shahr.lab.figures import Figures
 from shahr.network import Network, load_feed
+from shahr.web.device_client import IssuedCard
 
 FEED = Path(__file__).parent.parent / "data" / "mashhad-demo.zip"
 CARDS = 60
@@ -207,15 +211,17 @@ def test_the_reports_and_proposals_are_the_plans(session: Session, demo_run: tup
     ).all()
     assert len(reopened) == 2
     assert {session.get_one(Report, report_id).status for report_id in reopened} == {ReportStatus.FILED}
-    proposals = session.execute(select(Proposal.status, func.count()).group_by(Proposal.status))
+    seeded = select(Proposal.status, func.count()).where(Proposal.id.not_in(select(Consultation.proposal_id)))
+    proposals = session.execute(seeded.group_by(Proposal.status))
     assert {status: count for status, count in proposals} == PROPOSALS
     assert (
         "  300 reports: 9 filed, 11 acknowledged, 16 in progress, 244 resolved, 20 rejected "
         "(6 rejected as duplicates);" in demo_run[1]
     )
     assert "  30 proposals: 12 open, 6 debate, 1 awaiting answer, 2 answered, 9 expired;" in demo_run[1]
-    counts = [session.scalar(select(func.count()).select_from(t)) for t in (Support, Comment, Person)]
-    assert counts == [3_739, 31, 1_067]
+    counts = [session.scalar(select(func.count()).select_from(t)) for t in (Support, Comment)]
+    residents = select(func.count()).select_from(Person).where(Person.id != CITY_PERSON_ID)
+    assert [*counts, session.scalar(residents)] == [3_739, 31, 1_067]  # the city authors the consultation
     assert "  3,739 supports and 31 comments from 1,067 verified residents." in demo_run[1]
 
 
@@ -301,7 +307,12 @@ def test_the_audit_log_holds_every_support_in_time_order(session: Session) -> No
     supports = session.scalar(select(func.count()).select_from(Support))
     kinds = Counter(session.scalars(select(AuditEntry.kind)))
     assert supports == kinds["proposal.support"] == 3_739
-    assert (kinds["proposal.created"], kinds["proposal.answer"]) == (30, 2)
+    # 30 seeded proposals and the fare consultation's, published after them
+    assert (kinds["proposal.created"], kinds["proposal.answer"], kinds["consultation.published"]) == (
+        31,
+        2,
+        1,
+    )
     times = session.scalars(select(AuditEntry.at).order_by(AuditEntry.seq)).all()
     assert times == sorted(times)
 
@@ -325,13 +336,30 @@ def test_the_plan_depends_only_on_the_seed(mashhad_network: Network) -> None:
 
 def test_the_running_service_names_its_pages() -> None:
     console = Console(record=True, width=200)
+    rider = IssuedCard("c1", "c1.token")
+    day = datetime(2026, 11, 24).date()
     print_service(
-        console, "http://127.0.0.1:8000", "tok", datetime(2026, 11, 24).date(), Path("d"), serve=True
+        console, "http://127.0.0.1:8000", "tok", day, Path("d"), consultation=(3, rider), serve=True
     )
     lines = console.export_text().splitlines()
-    assert lines[1:5] == [
+    assert lines[1:6] == [
         "Public map of reports: http://127.0.0.1:8000/fa/reports",
         "Proposals: http://127.0.0.1:8000/fa/proposals",
         "Accountability: http://127.0.0.1:8000/fa/accountability",
         "Staff sign-in (with the token below): http://127.0.0.1:8000/fa/staff/login",
+        "Fare consultation: http://127.0.0.1:8000/fa/consultations/3; a card token to see one rider's "
+        "morning under both fares there: c1.token",
     ]
+
+
+def test_the_lab_publishes_yesterday_as_a_fare_consultation(
+    session: Session, demo_run: tuple[Path, str]
+) -> None:
+    folder, output = demo_run
+    (consultation,) = session.scalars(select(Consultation)).all()
+    assert (consultation.reference_id, consultation.policy_id) == ("mashhad-flat", "mashhad-distance")
+    assert session.get_one(Proposal, consultation.proposal_id).status is ProposalStatus.OPEN
+    figures = Figures.model_validate_json(consultation.figures)
+    assert figures.demand.cards > 19_000 and figures.demand.trips > figures.demand.cards
+    assert (folder / "lab" / "report.html").read_text().count("<canvas") >= 6
+    assert f"published as fare consultation {consultation.id}." in output

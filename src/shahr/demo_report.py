@@ -17,6 +17,8 @@ from shahr.backoffice.clearing import ClearingReport
 from shahr.civic.proposals.tables import ProposalStatus
 from shahr.civic.reports.tables import ReportStatus
 from shahr.demo_civic import CivicOutcome
+from shahr.demo_lab import LabOutcome
+from shahr.web.device_client import IssuedCard
 
 Status = TypeVar("Status", bound=StrEnum)
 PAGES = (
@@ -39,6 +41,8 @@ class Outcome:
     report: ClearingReport
     quarantined: Mapping[str, int]
     """Quarantined taps by reason code, as the service lists them."""
+    rider: IssuedCard
+    """The card that tapped most: its holder's fares under a consultation's proposal are worth seeing."""
 
 
 def print_clearing(console: Console, outcome: Outcome) -> None:
@@ -90,12 +94,38 @@ def print_civic(console: Console, civic: CivicOutcome) -> None:
         console.print(line, markup=False, soft_wrap=True)
 
 
+def print_lab(console: Console, lab: LabOutcome) -> None:
+    """The policy lab's headline: the same trips under both policies, and the ridership response."""
+    f = lab.figures
+    flat, distance = f.policies
+    (change,) = f.comparisons
+    lines = (
+        f"Policy lab, yesterday's {f.demand.cards:,} simulated riders ({f.demand.trips:,} trips): "
+        f"{flat.id} {flat.revenue:,} rials, {distance.id} {distance.revenue:,} rials "
+        f"({(distance.revenue / flat.revenue - 1) * 100:+.1f}%);",
+        f"  {change.pays_more:,} trips pay more, {change.pays_same:,} the same, {change.pays_less:,} less; "
+        f"after riders respond {distance.response.trips_change:+,.0f} trips, "
+        f"{distance.response.car_trips_avoided:,.0f} car trips avoided.",
+        f"  Report (opens offline, in Persian): {lab.report}; "
+        f"published as fare consultation {lab.consultation_id}.",
+    )
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
+
+
 def _by_status(counts: Mapping[Status, int], statuses: Iterable[Status]) -> str:
     return ", ".join(f"{counts.get(status, 0):,} {status.value.replace('_', ' ')}" for status in statuses)
 
 
 def print_service(
-    console: Console, base_url: str, token: str, service_date: date, folder: Path, *, serve: bool
+    console: Console,
+    base_url: str,
+    token: str,
+    service_date: date,
+    folder: Path,
+    *,
+    consultation: tuple[int, IssuedCard],
+    serve: bool,
 ) -> None:
     """Where the service is and a staff token to try it with; or, when it stops now, where its data is."""
     if not serve:
@@ -105,6 +135,8 @@ def print_service(
     lines = (
         f"The service is running: {base_url}",
         *(f"{name}: {base_url}{path}" for name, path in PAGES),
+        f"Fare consultation: {base_url}/fa/consultations/{consultation[0]}; a card token to see one rider's "
+        f"morning under both fares there: {consultation[1].card_token}",
         f"API docs (Authorize with the token): {base_url}/docs",
         f"Staff token (admin): {token}",
         f"Try: curl -H 'Authorization: Bearer {token}' {base_url}/clearing/{service_date.isoformat()}",

@@ -24,6 +24,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import httpx2
+import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -32,8 +33,9 @@ from shahr.backoffice.cards import AGE_LIMITS
 from shahr.backoffice.clearing import ClearingReport
 from shahr.batch.simulate import SimulationOptions
 from shahr.demo_civic import CivicOutcome, Step, seed_city
+from shahr.demo_lab import run_lab
 from shahr.demo_morning import Morning, device_operator, simulate_morning
-from shahr.demo_report import Outcome, print_civic, print_clearing, print_service
+from shahr.demo_report import Outcome, print_civic, print_clearing, print_lab, print_service
 from shahr.errors import ShahrError
 from shahr.fares.load import load_policy
 from shahr.network import Network, load_feed
@@ -112,7 +114,22 @@ def run_service_demo(feed: Path, *, cards: int, seed: int, port: int, serve: boo
                 outcome = _put_to_work(staff, server.base_url, morning, network, console)
             print_clearing(console, outcome)
             print_civic(console, _seed_city(database_url, loaded, network, seed, console))
-            print_service(console, server.base_url, token, service_date, DEMO_DIR, serve=serve)
+            with (
+                console.status("policy lab: yesterday's riders under both fares"),
+                DemoStaff(server.base_url, token) as staff,
+            ):
+                lab = run_lab(staff, loaded, network, service_date, DEMO_DIR / "lab", seed)
+            print_lab(console, lab)
+            consultation = (lab.consultation_id, outcome.rider)
+            print_service(
+                console,
+                server.base_url,
+                token,
+                service_date,
+                DEMO_DIR,
+                consultation=consultation,
+                serve=serve,
+            )
             if serve:
                 _wait_for_interrupt(console)
     except (RuntimeError, httpx2.HTTPError) as exc:
@@ -124,12 +141,13 @@ def _put_to_work(
 ) -> Outcome:
     """Issue the cards, register the validators, upload the morning, close the day, read the clearing."""
     with _progress(console) as progress:
-        card_ids = {
+        issued = {
             sim_id: staff.create_card(
                 category, top_up_minor=TOP_UP_MINOR, birth_date=_birth_date(category, morning.service_date)
             )
             for sim_id, category in progress.track(morning.cards.items(), description="cards issued")
         }
+        card_ids = {sim_id: card.card_id for sim_id, card in issued.items()}
         first_taps = {int(batch["device_id"][0]): batch.row(0, named=True) for batch in morning.batches}
         secrets = {
             device: staff.register_device(
@@ -151,7 +169,8 @@ def _put_to_work(
                 progress.advance(uploading, len(batch))
     staff.close_service_day(morning.service_date)
     report = staff.clearing_report(morning.service_date)
-    return Outcome(morning.taps, replayed, report, staff.quarantine_reasons())
+    busiest = pl.concat(morning.batches)["card_id"].value_counts(sort=True)["card_id"][0]
+    return Outcome(morning.taps, replayed, report, staff.quarantine_reasons(), issued[busiest])
 
 
 def _seed_city(database_url: str, feed: Feed, network: Network, seed: int, console: Console) -> CivicOutcome:

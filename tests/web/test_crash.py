@@ -178,7 +178,7 @@ def test_a_server_killed_mid_stream_stores_each_tap_once_and_charges_each_journe
         card_ids = {
             card: staff.create_card(
                 category, top_up_minor=TOP_UP, birth_date=date(2010, 1, 1) if category == "youth" else None
-            )
+            ).card_id
             for card, category in sorted(categories.items())
         }
         taps = [payload(row, card_ids) for row in day_of_taps.iter_rows(named=True)]

@@ -27,13 +27,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Any, NamedTuple, Self
 
 import httpx2
 
 from shahr.backoffice.auth import create_staff_token, device_signature
 from shahr.backoffice.auth_tables import StaffRole
 from shahr.errors import ShahrError
+from shahr.lab.figures import Figures
 from shahr.web.schemas import BatchResultPublic, Pong, ServiceDayClosed
 
 RETRIED = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
@@ -168,6 +169,12 @@ def issue_staff_token(database_url: str, name: str, role: StaffRole) -> str:
     return token
 
 
+class IssuedCard(NamedTuple):
+    card_id: str
+    card_token: str
+    """What the holder shows the service (`Authorization: Card <token>`)."""
+
+
 class StaffClient(_Client):
     """What a tool needs from staff over the API to put a service to work: cards with money on them and
     registered devices. A failure raises `httpx2.HTTPStatusError` with the service's error in its message:
@@ -180,15 +187,32 @@ class StaffClient(_Client):
 
     def create_card(
         self, rider_category: str = "adult", *, top_up_minor: int = 0, birth_date: date | None = None
-    ) -> str:
+    ) -> IssuedCard:
         """Issue a card (a youth card needs `birth_date`) and load `top_up_minor` rials onto it."""
         body: dict[str, Any] = {"rider_category": rider_category}
         if birth_date is not None:
             body["birth_date"] = birth_date.isoformat()
-        card_id: str = self._post("/cards", body).json()["card_id"]
+        issued = self._post("/cards", body).json()
+        card = IssuedCard(str(issued["card_id"]), str(issued["card_token"]))
         if top_up_minor:
-            self._post(f"/cards/{card_id}/top-ups", {"amount": top_up_minor}, key=f"setup-{card_id}")
-        return card_id
+            self._post(
+                f"/cards/{card.card_id}/top-ups", {"amount": top_up_minor}, key=f"setup-{card.card_id}"
+            )
+        return card
+
+    def publish_consultation(
+        self, title: str, body: str, policy: str, reference: str, figures: Figures
+    ) -> int:
+        """Publish a policy-lab comparison as a fare consultation (an office or admin token); its id."""
+        content = {
+            "title": title,
+            "body": body,
+            "policy": policy,
+            "reference": reference,
+            "figures": figures.model_dump(mode="json"),
+        }
+        consultation_id: int = self._post("/consultations", content).json()["consultation_id"]
+        return consultation_id
 
     def register_device(self, device_id: str, operator: str) -> str:
         """Register a device and return its secret (shown this once)."""
