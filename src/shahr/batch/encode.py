@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,9 @@ CODES = list(AnomalyCode)
 """A refusal's code in the scans is its index here plus one; 0 means accepted."""
 _ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # resolution does not depend on the time
 _EPOCH_DAY = date(1970, 1, 1)
+DAY_MS = 86_400_000
+_SPAN_MINUTES = 2 * 366 * 1440
+"""Up to two years of minutes are looked up as one table."""
 
 
 def code_of(anomaly: AnomalyCode) -> int:
@@ -70,72 +74,86 @@ def encode(taps: pl.DataFrame, policy: Policy, network: FareNetwork, codes: Code
     cards = taps["card_id"].to_numpy()
     starts = np.flatnonzero(np.r_[True, cards[1:] != cards[:-1]]) if len(cards) else np.zeros(0, np.int64)
     card_start = np.r_[starts, len(cards)].astype(np.int64, copy=False)
+    t_ms = taps["tapped_at"].dt.epoch("ms").to_numpy().astype(np.int64, copy=False)
+    wall_ms = t_ms + utc_offsets_ms(t_ms, policy.tz)
     start = policy.header.service_day_start
-    local = taps.select(
-        pl.col("tapped_at").dt.epoch("ms").alias("t_ms"),
-        pl.col("tapped_at")
-        .dt.convert_time_zone(policy.header.timezone)
-        .dt.replace_time_zone(None)
-        .alias("wall"),
-    ).with_columns(
-        local_ms=(
-            pl.col("wall").dt.hour().cast(pl.Int64) * 3_600_000
-            + pl.col("wall").dt.minute().cast(pl.Int64) * 60_000
-            + pl.col("wall").dt.second().cast(pl.Int64) * 1000
-            + pl.col("wall").dt.millisecond().cast(pl.Int64)
-        ),
-        day=(pl.col("wall") - pl.duration(hours=start.hour, minutes=start.minute, seconds=start.second))
-        .dt.date()
-        .cast(pl.Int64),
-    )
-    service_day = local["day"].to_numpy().astype(np.int64, copy=False)
+    start_ms = ((start.hour * 60 + start.minute) * 60 + start.second) * 1000
+    service_day = (wall_ms - start_ms) // DAY_MS
     effective = np.array([(v.effective_from - date(1970, 1, 1)).days for v in policy.versions], np.int64)
     version = np.searchsorted(effective, service_day, side="right").astype(np.int64, copy=False) - 1
     stop, stop_ids = _codes(taps["stop_id"])
-    raw_route, _ = _codes(taps["route_id"])
+    raw_route, route_values = _codes(taps["route_id"])
+    cat_raw, cat_values = _codes(taps["rider_category"])
+    medium_raw, medium_values = _codes(taps["medium"])
     station_codes: dict[str, int] = {}
     station_of_stop = np.array(
         [station_codes.setdefault(network.station_of(s), len(station_codes)) for s in stop_ids], np.int64
     )
+    # One question per distinct (version, category, medium, stop, route), as one int64 key per tap.
+    key = version + 1
+    for part, values in ((cat_raw, cat_values), (medium_raw, medium_values), (stop, stop_ids),
+                         (raw_route, route_values)):  # fmt: skip
+        key = key * (len(values) + 1) + part + 1
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    distinct = taps[first].select("rider_category", "medium", "stop_id", "route_id")
+    resolved = _resolve_distinct(
+        distinct.with_columns(version=pl.Series(version[first])), policy, network, codes
+    )
+    refusal = resolved["refusal"].to_numpy().astype(np.int64, copy=False)[inverse]
+    refused_rows = np.flatnonzero(refusal > 0)
+    details = resolved["detail"].to_list()
+    route_codes, route_ids = _codes(resolved["resolved_route"])
+    agency_codes, agency_ids = _codes(resolved["agency"])
+    trip, trip_ids = _codes(taps["trip_id"])
     medium_index = {m: i for i, m in enumerate(codes.media)}
     cat_index = {c: i for i, c in enumerate(codes.categories)}
-    combos = (
-        taps.select("rider_category", "medium", "stop_id", "route_id")
-        .with_columns(version=pl.Series(version))
-        .with_row_index("row")
-    )
-    distinct = combos.unique(["version", "rider_category", "medium", "stop_id", "route_id"], keep="first")
-    resolved = _resolve_distinct(distinct, policy, network, codes)
-    keys = ["version", "rider_category", "medium", "stop_id", "route_id"]
-    combo = combos.join(resolved, on=keys, how="left", nulls_equal=True, maintain_order="left")
-    refused = combo.filter(pl.col("refusal") > 0)
-    route, route_ids = _codes(combo["resolved_route"])
-    agency, agency_ids = _codes(combo["agency"])
-    trip, trip_ids = _codes(taps["trip_id"])
     return EncodedTaps(
         card_start=card_start,
         kind_on=(taps["kind"] == "on").to_numpy(),
-        t_ms=local["t_ms"].to_numpy().astype(np.int64, copy=False),
-        local_ms=local["local_ms"].to_numpy().astype(np.int64, copy=False),
+        t_ms=t_ms,
+        local_ms=wall_ms % DAY_MS,
         service_day=service_day,
         version=version,
         stop=stop,
         raw_route=raw_route,
         station=station_of_stop[stop],
-        medium=taps["medium"].replace_strict(medium_index, default=0, return_dtype=pl.Int64).to_numpy(),
-        cat=taps["rider_category"].replace_strict(cat_index, default=0, return_dtype=pl.Int64).to_numpy(),
-        refusal=combo["refusal"].to_numpy().astype(np.int64, copy=False),
-        mode=combo["mode"].to_numpy().astype(np.int64, copy=False),
-        route_key=combo["route_key"].to_numpy().astype(np.int64, copy=False),
-        route=route,
-        agency=agency,
+        medium=np.array([medium_index.get(m, 0) for m in medium_values], np.int64)[medium_raw],
+        cat=np.array([cat_index.get(c, 0) for c in cat_values], np.int64)[cat_raw],
+        refusal=refusal,
+        mode=resolved["mode"].to_numpy().astype(np.int64, copy=False)[inverse],
+        route_key=resolved["route_key"].to_numpy().astype(np.int64, copy=False)[inverse],
+        route=route_codes[inverse],
+        agency=agency_codes[inverse],
         trip=trip,
-        refusal_detail=dict(zip(refused["row"].to_list(), refused["detail"].to_list(), strict=True)),
+        refusal_detail={int(r): details[inverse[r]] for r in refused_rows},
         stop_ids=stop_ids,
         route_ids=route_ids,
         agency_ids=agency_ids,
         trip_ids=trip_ids,
     )
+
+
+def utc_offsets_ms(t_ms: I64, tz: ZoneInfo) -> I64:
+    """Each instant's UTC offset in the time zone, in ms, looked up once per minute (zones change offset
+    on whole minutes), not once per instant: per minute of the span the instants cover, or per distinct
+    minute when they are spread over years (a device with a wrong clock)."""
+    if not len(t_ms):
+        return np.zeros(0, np.int64)
+    minutes = t_ms // 60_000
+    first, last = int(minutes.min()), int(minutes.max())
+    if last - first <= _SPAN_MINUTES:
+        return _offsets(np.arange(first, last + 1), tz)[minutes - first]
+    distinct, index = np.unique(minutes, return_inverse=True)
+    return _offsets(distinct, tz)[index]
+
+
+def _offsets(minutes: I64, tz: ZoneInfo) -> I64:
+    def offset(minute: int) -> int:
+        delta = datetime.fromtimestamp(minute * 60, tz).utcoffset()
+        assert delta is not None  # a ZoneInfo always knows its offset
+        return int(delta.total_seconds()) * 1000
+
+    return np.array([offset(int(m)) for m in minutes], np.int64)
 
 
 def _resolve_distinct(

@@ -58,27 +58,30 @@ class Priced:
 
 def demand_taps(demand: Demand) -> tuple[pl.DataFrame, I64]:
     """The trips as taps (card_id = trip) and, per tap, the ridden distance of a tap-on's leg (-1 when
-    unknown: a tap-off, or a leg without one)."""
-    legs = demand.legs.with_row_index("leg")
+    unknown: a tap-off, or a leg without one). Each leg's tap-off follows its tap-on."""
+    legs = demand.legs
     common = [pl.col("trip").alias("card_id"), pl.col("route_id"), pl.col("medium"), pl.col("rider_category")]
+    exit_known = legs["alight_stop"].is_not_null().to_numpy()
     ons = legs.select(
         *common,
         pl.lit("on").alias("kind"),
         pl.col("board_at").alias("tapped_at"),
         pl.col("board_stop").alias("stop_id"),
-        (pl.col("leg") * 2).alias("order"),
-        pl.when(pl.col("alight_stop").is_not_null()).then(pl.col("distance_m")).otherwise(-1).alias("given"),
     )
-    offs = legs.filter(pl.col("alight_stop").is_not_null()).select(
+    offs = legs.filter(pl.Series(exit_known)).select(
         *common,
         pl.lit("off").alias("kind"),
         pl.coalesce("alight_at", "board_at").alias("tapped_at"),
         pl.col("alight_stop").alias("stop_id"),
-        (pl.col("leg") * 2 + 1).alias("order"),
-        pl.lit(-1, pl.Int64).alias("given"),
     )
-    taps = pl.concat([ons, offs]).sort("order").with_columns(pl.lit(None, pl.String).alias("trip_id"))
-    return taps.drop("given", "order"), taps["given"].to_numpy().astype(np.int64)
+    on_at = np.arange(len(legs)) + np.r_[0, np.cumsum(exit_known)[:-1]].astype(np.int64)
+    source = np.empty(len(ons) + len(offs), np.int64)
+    source[on_at] = np.arange(len(ons))
+    source[on_at[exit_known] + 1] = len(ons) + np.arange(len(offs))
+    taps = pl.concat([ons, offs])[source].with_columns(pl.lit(None, pl.String).alias("trip_id"))
+    given = np.full(len(source), -1, np.int64)
+    given[on_at[exit_known]] = legs["distance_m"].to_numpy()[exit_known]
+    return taps, given
 
 
 def prepare(demand: Demand, policy: Policy, network: FareNetwork) -> Prepared:
