@@ -12,6 +12,7 @@ from shahr.demo import demo
 from shahr.fares.cli import fare_app
 from shahr.lab.cli import lab_app
 from shahr.network.cli import network_app
+from shahr.opendata.cli import opendata_app
 from shahr.web.serve import serve_command
 from shahr.web.staff_cli import staff_app
 
@@ -30,4 +31,5 @@ app.command("serve")(serve_command)
 app.add_typer(staff_app, name="staff")
 app.add_typer(civic_app, name="civic")
 app.add_typer(lab_app, name="lab")
+app.add_typer(opendata_app, name="opendata")
 app.command("demo")(demo)

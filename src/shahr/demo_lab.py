@@ -1,7 +1,8 @@
-"""`make demo`'s policy lab: yesterday on the demo network, as 20,000 simulated riders travelled it,
-compared under today's flat fare and the proposed distance fare; the report written to the demo's
-folder and the comparison published as a fare consultation, where the demo's own card holders see
-their morning under both policies."""
+"""`make demo`'s policy lab and open data: yesterday on the demo network, as 20,000 simulated riders
+travelled it, compared under today's flat fare and the proposed distance fare; the report written to the
+demo's folder and the comparison published as a fare consultation, where the demo's own card holders see
+their morning under both policies; then yesterday's open datasets published again, now that the
+residents' weeks and the consultation are in (the day's close published its transit ones)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from gtfs_kit import Feed
 
 from shahr.batch.simulate import SimulationOptions, simulate_taps
 from shahr.civic.geo import load_districts
+from shahr.civic.settings import get_civic_settings
+from shahr.db import make_engine, session_factory
 from shahr.fares.load import load_policy, read_policy_text
 from shahr.lab.compare import TripTable, compare
 from shahr.lab.demand import load_demand
@@ -22,6 +25,7 @@ from shahr.lab.report import render_report
 from shahr.lab.reprice import price_demand
 from shahr.lab.zones import from_districts
 from shahr.network import Network
+from shahr.opendata.build import Published, publish_closed_day
 from shahr.web.device_client import StaffClient
 
 LAB_CARDS = 20_000
@@ -65,3 +69,15 @@ def run_lab(
         TITLE, BODY, read_policy_text(PROPOSAL)[0], read_policy_text(REFERENCE)[0], figures
     )
     return LabOutcome(figures, report, published)
+
+
+def publish_open_data(database_url: str, network: Network, service_date: date) -> list[Published]:
+    """Yesterday's datasets as the service publishes them at the day's close, now with the civic ones."""
+    engine = make_engine(database_url)
+    try:
+        return publish_closed_day(
+            session_factory(engine), service_date, policy=load_policy(PROPOSAL), network=network,
+            zones=from_districts(load_districts()), civic=get_civic_settings(),
+        )  # fmt: skip
+    finally:
+        engine.dispose()

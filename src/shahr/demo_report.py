@@ -3,7 +3,7 @@ reconciliation, what the residents' seeded weeks left, then where the running se
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -18,6 +18,7 @@ from shahr.civic.proposals.tables import ProposalStatus
 from shahr.civic.reports.tables import ReportStatus
 from shahr.demo_civic import CivicOutcome
 from shahr.demo_lab import LabOutcome
+from shahr.opendata.build import Published
 from shahr.web.device_client import IssuedCard
 
 Status = TypeVar("Status", bound=StrEnum)
@@ -113,6 +114,17 @@ def print_lab(console: Console, lab: LabOutcome) -> None:
         console.print(line, markup=False, soft_wrap=True)
 
 
+def print_open_data(console: Console, published: Sequence[Published]) -> None:
+    """The open datasets of yesterday: those this run published, and those the day's close already had."""
+    console.print("Open data for yesterday (empty cells: fewer than 10 cards, or what would give them away):")
+    for p in published:
+        if p.release is not None:
+            state = f"{p.release.rows:,} rows, {p.release.suppressed_cells:,} cells empty"
+        else:
+            state = "as the day's close published it" if p.status == "unchanged" else "nothing to publish"
+        console.print(f"  {p.spec.name}: {state}", markup=False)
+
+
 def _by_status(counts: Mapping[Status, int], statuses: Iterable[Status]) -> str:
     return ", ".join(f"{counts.get(status, 0):,} {status.value.replace('_', ' ')}" for status in statuses)
 
@@ -137,6 +149,8 @@ def print_service(
         *(f"{name}: {base_url}{path}" for name, path in PAGES),
         f"Fare consultation: {base_url}/fa/consultations/{consultation[0]}; a card token to see one rider's "
         f"morning under both fares there: {consultation[1].card_token}",
+        f"Dashboard, live with today's simulated taps: {base_url}/fa/dashboard",
+        f"Open data catalog: {base_url}/fa/data; for CKAN clients: {base_url}/api/3/action/package_list",
         f"API docs (Authorize with the token): {base_url}/docs",
         f"Staff token (admin): {token}",
         f"Try: curl -H 'Authorization: Bearer {token}' {base_url}/clearing/{service_date.isoformat()}",

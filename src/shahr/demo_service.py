@@ -33,9 +33,10 @@ from shahr.backoffice.cards import AGE_LIMITS
 from shahr.backoffice.clearing import ClearingReport
 from shahr.batch.simulate import SimulationOptions
 from shahr.demo_civic import CivicOutcome, Step, seed_city
-from shahr.demo_lab import run_lab
+from shahr.demo_lab import publish_open_data, run_lab
+from shahr.demo_live import LiveFeed
 from shahr.demo_morning import Morning, device_operator, simulate_morning
-from shahr.demo_report import Outcome, print_civic, print_clearing, print_lab, print_service
+from shahr.demo_report import Outcome, print_civic, print_clearing, print_lab, print_open_data, print_service
 from shahr.errors import ShahrError
 from shahr.fares.load import load_policy
 from shahr.network import Network, load_feed
@@ -120,6 +121,7 @@ def run_service_demo(feed: Path, *, cards: int, seed: int, port: int, serve: boo
             ):
                 lab = run_lab(staff, loaded, network, service_date, DEMO_DIR / "lab", seed)
             print_lab(console, lab)
+            print_open_data(console, publish_open_data(database_url, network, service_date))
             consultation = (lab.consultation_id, outcome.rider)
             print_service(
                 console,
@@ -131,7 +133,11 @@ def run_service_demo(feed: Path, *, cards: int, seed: int, port: int, serve: boo
                 serve=serve,
             )
             if serve:
-                _wait_for_interrupt(console)
+                live = LiveFeed(
+                    server.base_url, token, database_url, loaded, network, policy, seed=seed, folder=DEMO_DIR
+                )
+                with live:  # today's taps keep coming, so the dashboard moves
+                    _wait_for_interrupt(console)
     except (RuntimeError, httpx2.HTTPError) as exc:
         raise ServiceDemoError(f"the demo service failed: {exc}; see {DEMO_DIR / 'service.log'}") from exc
 

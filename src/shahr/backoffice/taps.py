@@ -78,6 +78,7 @@ class TapRecord(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "seq"),
         Index("ix_taps_card_day", "card_id", "service_date", "tapped_at"),
+        Index("ix_taps_service_date", "service_date", "tapped_at"),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -143,7 +144,10 @@ class RatedJourney(Base):
     """A journey of a card-day as last rated, for statements and clearing; replaced on each re-rating."""
 
     __tablename__ = "rated_journeys"
-    __table_args__ = (UniqueConstraint("card_id", "service_date", "journey_seq"),)
+    __table_args__ = (
+        UniqueConstraint("card_id", "service_date", "journey_seq"),
+        Index("ix_rated_journeys_service_date", "service_date"),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"))

@@ -20,7 +20,9 @@ from shahr.web.fares import load_fares
 from shahr.web.routers import (
     cards,
     civic_staff,
+    ckan,
     consultations,
+    dashboard,
     deny_list,
     devices,
     health,
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(proposals.router)
     app.include_router(consultations.router)
+    app.include_router(dashboard.router)
+    app.include_router(ckan.router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
     return app

@@ -8,11 +8,21 @@ routers do.
 
 from fastapi import APIRouter
 
-from shahr.web.pages import accountability, consultations, layers, proposals, reports, staff, verify
+from shahr.web.pages import (
+    accountability,
+    consultations,
+    dashboard,
+    layers,
+    opendata,
+    proposals,
+    reports,
+    staff,
+    verify,
+)
 from shahr.web.pages.rendering import static_files
 
 router = APIRouter()
-for part in (reports, accountability, proposals, consultations, verify, staff, layers):
+for part in (reports, accountability, proposals, consultations, dashboard, opendata, verify, staff, layers):
     router.include_router(part.router)
 
 __all__ = ["router", "static_files"]
