@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from shahr.errors import ShahrError
 from shahr.fares.engine import FareEngine, Rating
 from shahr.fares.explain import explain_lines, journey_data, money
+from shahr.fares.lint import is_gtfs_feed, lint_source
 from shahr.fares.load import Policy, list_presets, load_policy
 from shahr.fares.quote import parse_leg, quote
 from shahr.fares.taps_io import read_taps
@@ -112,6 +115,39 @@ def check_command(
         f"{loaded.source}: valid, {len(loaded.versions)} version(s), "
         f"modes: {', '.join(loaded.versions[-1].modes)}"
     )
+
+
+@fare_app.command("lint")
+def lint_command(
+    policy: Annotated[str, typer.Argument(help="A preset id or a policy TOML file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of findings.")] = False,
+) -> None:
+    """Find what a policy allows but surely does not mean; exit 1 on any error, 0 on warnings only."""
+    if is_gtfs_feed(Path(policy)):
+        _err.print(
+            f"error: {policy} is a GTFS feed: linting a feed's fares needs the Fares v2 import, which "
+            "shahr does not have yet; lint a policy (a preset id or a TOML file)"
+        )
+        raise typer.Exit(2)
+    try:
+        findings = lint_source(policy)
+    except ShahrError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps([asdict(f) for f in findings], default=str, ensure_ascii=False, indent=2))
+    else:
+        table = Table("severity", "version", title=f"Lint of {policy}")
+        for column in ("location", "finding", "hint"):
+            table.add_column(column, overflow="fold")
+        for f in findings:
+            version = f.version_from.isoformat() if f.version_from else "-"
+            table.add_row(f.severity, version, f.location, f.message, f.hint)
+        errors = sum(f.severity == "error" for f in findings)
+        if findings:
+            _out.print(table)
+        _out.print(f"{policy}: {errors} error(s), {len(findings) - errors} warning(s)")
+    if any(f.severity == "error" for f in findings):
+        raise typer.Exit(1)
 
 
 def _parse_date(text: str) -> date:
