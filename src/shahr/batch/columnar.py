@@ -58,11 +58,7 @@ def settle_compiled(taps: pl.DataFrame, policy: Policy, network: FareNetwork) ->
     distinct = ordered.filter(pl.Series(keep)).drop("file_row")
     tables, codes = compile_policy(policy)
     enc = encode(distinct, policy, network, codes)
-    status, pair, next_on = pair_taps(
-        enc.card_start, enc.kind_on, enc.t_ms, enc.version, enc.stop, enc.raw_route, enc.refusal, enc.mode,
-        enc.route_key, tables.duplicate_ms, code_of(AnomalyCode.NO_TARIFF),
-        code_of(AnomalyCode.DUPLICATE_TAP),
-    )  # fmt: skip
+    status, pair, next_on = pair_encoded(enc, tables)
     ridden = measure_legs(policy, network, tables, codes, enc, status, pair, next_on)
     legs, journeys, counts = build_journeys(
         tables, enc.card_start, enc.kind_on, enc.t_ms, enc.local_ms, enc.version, status, pair, enc.mode,
@@ -97,6 +93,15 @@ def settle_compiled(taps: pl.DataFrame, policy: Policy, network: FareNetwork) ->
         **{f"anomaly.{code.value}": n for code, n in anomalies.items()},
     }
     return SettledDay(legs_frame, journeys_frame, shares, quarantine, summary)
+
+
+def pair_encoded(enc: EncodedTaps, tables: PolicyTables) -> tuple[I64, I64, I64]:
+    """`pair_taps` over encoded taps: (status, pair, next_on) per row."""
+    return pair_taps(
+        enc.card_start, enc.kind_on, enc.t_ms, enc.version, enc.stop, enc.raw_route, enc.refusal, enc.mode,
+        enc.route_key, tables.duplicate_ms, code_of(AnomalyCode.NO_TARIFF),
+        code_of(AnomalyCode.DUPLICATE_TAP),
+    )  # fmt: skip
 
 
 METHODS = ["shape_dist_traveled", "shape_projection", "straight_lines", "rail_network", "given", "assumed"]

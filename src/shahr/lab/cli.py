@@ -10,16 +10,8 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
+from shahr import console as term
 from shahr.errors import ShahrError
 from shahr.fares.explain import money
 from shahr.fares.load import Policy, load_policy, parse_policy, read_policy_text
@@ -34,8 +26,6 @@ from shahr.network.network import Network, load_network
 lab_app = typer.Typer(
     help="Policy lab: what a fare policy does to riders, revenue and traffic.", no_args_is_help=True
 )
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Language(StrEnum):
@@ -93,7 +83,7 @@ def compare_command(
     if len(policy) < 2:
         _fail("give at least two policies (--policy A --policy B): the first is the reference")
     try:
-        with _progress() as progress:
+        with term.progress() as progress:
             task = progress.add_task("reading", total=4 + len(policy))
             policies = [load_policy(p) for p in policy]
             network = load_network(feed)
@@ -124,18 +114,18 @@ def compare_command(
     except ShahrError as exc:
         _fail(str(exc))
     for f in figures.policies:
-        _out.print(
+        term.out.print(
             f"{f.id}: revenue {money(f.revenue, figures.currency)}, average fare "
             f"{money(f.average_fare, figures.currency)}; after the response {f.response.trips:,.0f} trips "
             f"({f.response.trips_change:+,.0f}), {f.response.car_trips_avoided:,.0f} car trips avoided"
         )
     for c in figures.comparisons:
-        _out.print(
+        term.out.print(
             f"{c.policy} against {c.against}: {c.pays_more:,} trips pay more, {c.pays_same:,} the same, "
             f"{c.pays_less:,} less; {c.riders_rising.riders:,} riders pay over "
             f"{c.riders_rising.threshold_percent:g}% more"
         )
-    _out.print(f"written {out} and {figures_path}")
+    term.out.print(f"written {out} and {figures_path}")
 
 
 @lab_app.command("calibrate")
@@ -205,7 +195,7 @@ def calibrate_command(
             step_km=_bounds(step_km, defaults.step_km, "--step-km"),
             base_km=_bounds(base_km, defaults.base_km, "--base-km"),
         )
-        with _progress() as progress:
+        with term.progress() as progress:
             task = progress.add_task("reading", total=3 + generations)
             network = load_network(feed)
             rides = load_demand(demand, template_policy, network)
@@ -235,17 +225,17 @@ def calibrate_command(
     except ShahrError as exc:
         _fail(str(exc))
     o, currency = result.outcome, template_policy.currency
-    _out.print(
+    term.out.print(
         f"base fare {money(o.params.base_fare, currency)} ({template.base_mode}, adult), step "
         f"{money(o.params.step_fare, currency)} every {o.params.step_km} km after {o.params.base_km} km"
     )
-    _out.print(
+    term.out.print(
         f"revenue {money(check.revenue, currency)} against {money(result.reference_revenue, currency)} "
         f"({(check.revenue / result.reference_revenue - 1) * 100:+.2f}%); largest rise of a trip "
         f"{money(o.largest_increase, currency)}; trips after the response {o.trips_after:,.0f}; "
         f"{result.evaluations} candidates priced"
     )
-    _out.print(f"written {out}")
+    term.out.print(f"written {out}")
 
 
 def _most_transfers(policies: list[Policy]) -> Policy:
@@ -272,18 +262,6 @@ def _bounds(text: str | None, default: tuple[int, int], option: str) -> tuple[in
     return low, high
 
 
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_err,
-        transient=True,
-    )
-
-
 def _fail(message: str) -> NoReturn:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False)
+    term.err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(2)

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from shahr.batch.columnar import Ridden, measure_legs
-from shahr.batch.encode import EncodedTaps, code_of, encode
+from shahr.batch.columnar import Ridden, measure_legs, pair_encoded
+from shahr.batch.encode import EncodedTaps, encode
 from shahr.errors import ShahrError
-from shahr.fares.compiled.scan import build_journeys, pair_taps
+from shahr.fares.compiled.scan import build_journeys
 from shahr.fares.compiled.tables import I64, Codes, PolicyTables, compile_policy
 from shahr.fares.load import Policy
-from shahr.fares.model import AnomalyCode
 from shahr.fares.network import FareNetwork
 from shahr.lab.demand import Demand
 
@@ -88,11 +87,7 @@ def prepare(demand: Demand, policy: Policy, network: FareNetwork) -> Prepared:
     taps, given = demand_taps(demand)
     tables, codes = compile_policy(policy)
     enc = encode(taps, policy, network, codes)
-    status, pair, next_on = pair_taps(
-        enc.card_start, enc.kind_on, enc.t_ms, enc.version, enc.stop, enc.raw_route, enc.refusal, enc.mode,
-        enc.route_key, tables.duplicate_ms, code_of(AnomalyCode.NO_TARIFF),
-        code_of(AnomalyCode.DUPLICATE_TAP),
-    )  # fmt: skip
+    status, pair, next_on = pair_encoded(enc, tables)
     ridden = measure_legs(policy, network, tables, codes, enc, status, pair, next_on, given)
     return Prepared(policy, codes, enc, status, pair, ridden, demand.trips)
 

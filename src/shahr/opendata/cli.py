@@ -8,17 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
+from shahr import console as term
 from shahr.errors import ShahrError
 from shahr.opendata.build import Options, Published
 from shahr.opendata.datasets.od import DEFAULT_TRIPS_PER_CARD
@@ -27,8 +19,6 @@ from shahr.opendata.datasets.spec import DEFAULT_K, Method
 opendata_app = typer.Typer(
     help="Open data: ridership, revenue and reports, published safely.", no_args_is_help=True
 )
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class OdPrivacy(StrEnum):
@@ -96,7 +86,7 @@ def build_command(
         loaded = load_policy(policy or settings.policy)
         timezone = loaded.header.timezone
         url = database_url or settings.database_url
-        with _progress() as progress:
+        with term.progress() as progress:
             task = progress.add_task("reading the feed", total=3 + len(TRANSIT) + len(CIVIC))
 
             def step(description: str) -> None:
@@ -129,21 +119,9 @@ def build_command(
             finally:
                 engine.dispose()
     except ShahrError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        term.err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     _report(published, service_date.isoformat())
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_err,
-        transient=True,
-    )
 
 
 def _report(published: list[Published], day: str) -> None:
@@ -165,6 +143,6 @@ def _report(published: list[Published], day: str) -> None:
         table.add_row(
             p.spec.name, f"v{r.version}", period, f"{r.rows:,}", f"{r.suppressed_cells:,}", p.status
         )
-    _out.print(table)
+    term.out.print(table)
     count = sum(1 for p in published if p.release is not None)
-    _out.print(f"{count} release(s) published of {len(published)} datasets.")
+    term.out.print(f"{count} release(s) published of {len(published)} datasets.")
