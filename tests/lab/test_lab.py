@@ -4,6 +4,7 @@ zones and calibration, with values derived by hand from the written rules."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from shahr.lab.compare import Responder, TripTable, compare
 from shahr.lab.demand import DEMAND_SCHEMA, Demand, DemandError, from_settled, load_demand
 from shahr.lab.factors import FactorsError, load_factors
 from shahr.lab.figures import Figures
-from shahr.lab.reprice import prepare, price, price_demand
+from shahr.lab.reprice import Prepared, Priced, prepare, price, price_demand
 from shahr.lab.zones import OUTSIDE, clustered, from_districts
 from shahr.network import Network
 from tests.lab.conftest import DEMO_FEED
@@ -166,16 +167,15 @@ def test_flat_against_distance_on_the_demo_day(
 
 
 def test_responder_holds_free_trips_constant() -> None:
-    reference = price_stub(np.array([0, 10_000, 10_000]))
+    reference = priced_at(np.array([0, 10_000, 10_000]))
     respond = Responder.of(pl.Series(["adult", "adult", "child"]), reference, load_factors())
     factor = respond(np.array([5_000, 0, 20_000]))
     # free under the reference, free under the new policy: held; 10,000 -> 20,000 at -0.3: 2 ** -0.3
     assert factor.tolist() == pytest.approx([1.0, 1.0, 2**-0.3])
 
 
-def price_stub(fares: np.ndarray) -> object:
-    from shahr.lab.reprice import Priced
-
+def priced_at(fares: np.ndarray) -> Priced:
+    """Trips priced at these fares under mashhad-flat (one journey each)."""
     return Priced(load_policy("mashhad-flat"), fares.astype(np.int64), np.ones(len(fares), np.int64), 0)
 
 
@@ -205,18 +205,41 @@ def test_variant_scales_every_amount_from_the_template() -> None:
     assert "# The Seoul rules" in variant_text(template, Params(15_000, 1_000, 4, 8), 100, "trial")
 
 
-def test_calibration_meets_its_revenue_target_on_the_demo_network(
-    settled_demo: Demand, mashhad_network: Network, mashhad_distance: Policy
-) -> None:
+@dataclass(frozen=True)
+class Calibrating:
+    """mashhad-distance prepared on the demo day, against mashhad-flat's fares on the same trips."""
+
+    template: Template
+    reference: Priced
+    respond: Responder
+    prepared: Prepared
+
+    def candidates(self, fare_unit: int, policy_id: str) -> Candidates:
+        return Candidates(
+            self.template, self.prepared, self.reference.fare, self.respond, fare_unit, policy_id
+        )
+
+
+@pytest.fixture(scope="module")
+def calibrating(settled_demo: Demand, mashhad_network: Network, mashhad_distance: Policy) -> Calibrating:
     text, _ = read_policy_text("mashhad-distance")
-    template = Template.of(text, mashhad_distance, None)
     reference = price_demand(settled_demo, load_policy("mashhad-flat"), mashhad_network)
-    respond = Responder.of(settled_demo.trip_table()["rider_category"], reference, load_factors())
-    prepared = prepare(settled_demo, mashhad_distance, mashhad_network)
-    candidates = Candidates(template, prepared, reference.fare, respond, 500, "calibrated")
-    result = calibrate(
-        candidates, reference.revenue, target=Target.FAIREST, bounds=template.defaults(), generations=8
+    return Calibrating(
+        Template.of(text, mashhad_distance, None),
+        reference,
+        Responder.of(settled_demo.trip_table()["rider_category"], reference, load_factors()),
+        prepare(settled_demo, mashhad_distance, mashhad_network),
     )
+
+
+def test_calibration_meets_its_revenue_target_on_the_demo_network(
+    calibrating: Calibrating, settled_demo: Demand, mashhad_network: Network
+) -> None:
+    reference = calibrating.reference
+    result = calibrate(
+        calibrating.candidates(500, "calibrated"), reference.revenue, target=Target.FAIREST,
+        bounds=calibrating.template.defaults(), generations=8,
+    )  # fmt: skip
     written = parse_policy(result.policy_text, source="calibrated.toml")
     check = price_demand(settled_demo, written, mashhad_network)  # prepared anew from the written file
     assert abs(check.revenue / reference.revenue - 1) <= 0.005
@@ -226,15 +249,8 @@ def test_calibration_meets_its_revenue_target_on_the_demo_network(
     assert bus == result.outcome.params.base_fare and bus % 500 == 0
 
 
-def test_calibration_on_two_processes_finds_the_same_amounts(
-    settled_demo: Demand, mashhad_network: Network, mashhad_distance: Policy
-) -> None:
-    text, _ = read_policy_text("mashhad-distance")
-    template = Template.of(text, mashhad_distance, None)
-    reference = price_demand(settled_demo, load_policy("mashhad-flat"), mashhad_network)
-    respond = Responder.of(settled_demo.trip_table()["rider_category"], reference, load_factors())
-    prepared = prepare(settled_demo, mashhad_distance, mashhad_network)
-    candidates = Candidates(template, prepared, reference.fare, respond, 1_000, "calibrated")
+def test_calibration_on_two_processes_finds_the_same_amounts(calibrating: Calibrating) -> None:
+    candidates, reference = calibrating.candidates(1_000, "calibrated"), calibrating.reference
     bounds = Bounds((20_000, 40_000), (0, 4_000), (5, 5), (10, 10))
     results = [
         calibrate(
@@ -246,15 +262,8 @@ def test_calibration_on_two_processes_finds_the_same_amounts(
     assert results[0].outcome.revenue_after >= reference.revenue  # the floor: 1.0 x the reference
 
 
-def test_calibration_says_when_the_bounds_cannot_meet_the_target(
-    settled_demo: Demand, mashhad_network: Network, mashhad_distance: Policy
-) -> None:
-    text, _ = read_policy_text("mashhad-distance")
-    template = Template.of(text, mashhad_distance, None)
-    reference = price_demand(settled_demo, load_policy("mashhad-flat"), mashhad_network)
-    respond = Responder.of(settled_demo.trip_table()["rider_category"], reference, load_factors())
-    prepared = prepare(settled_demo, mashhad_distance, mashhad_network)
-    candidates = Candidates(template, prepared, reference.fare, respond, 500, "x")
+def test_calibration_says_when_the_bounds_cannot_meet_the_target(calibrating: Calibrating) -> None:
+    candidates, reference = calibrating.candidates(500, "x"), calibrating.reference
     with pytest.raises(CalibrationError, match="widen the bounds"):
         bounds = Bounds((1_000, 2_000), (0, 500), (5, 5), (10, 10))
         calibrate(candidates, reference.revenue, target=Target.FAIREST, bounds=bounds, generations=2)
